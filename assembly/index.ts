@@ -1,0 +1,10 @@
+// The kernels every build exports. Each takes byte pointers into this module's memory and
+// sizes, allocates nothing and calls nothing in JS; the TypeScript wrapper owns the memory.
+// src/kernels.ts declares the same set; src/js/kernels.ts implements it in plain JS.
+export { matmul_f32, matmul_work_bytes, transpose_f32 } from "./matmul";
+export { dot_f32, norm_f32, binary_f32, scale_f32, axpy_f32, normalize_rows_f32, sum_f32 } from "./vector";
+export { softmax_rows_f32, exp_f32 } from "./softmax";
+export { probe_peak_f32, probe_stream_f32 } from "./probe";
+
+/** First byte past the module's static data: the wrapper's allocator starts here. */
+export function heap_base(): usize { return __heap_base; }

@@ -1,0 +1,74 @@
+// Shared SIMD helpers. Everything here is @inline: it folds into the kernels that use it.
+
+/** a * b + c: one fused multiply-add in the relaxed build, a multiply and an add otherwise. */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** Sum of the four lanes. */
+// @ts-ignore: decorator
+@inline export function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1))
+    + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** Largest of the four lanes (NaN if any lane is NaN). */
+// @ts-ignore: decorator
+@inline export function hmax(v: v128): f32 {
+  const m = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.max(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
+}
+
+// exp(x) for four lanes: x = n·ln2 + r with |r| ≤ ln2/2, exp(r) by Cephes' degree-6 expf
+// polynomial, 2^n built in the exponent bits. Relative error ≤ 2 ulp (test/exp.test.ts sweeps it).
+// Inputs below -87.336 (where 2^n would leave the normal range) give exactly 0, so -Infinity → 0;
+// inputs above 88 saturate at exp(88) ≈ 1.65e38 instead of overflowing.
+const EXP_HI: f32 = 88.0;
+const EXP_LO: f32 = -87.3365478515625;
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+
+// @ts-ignore: decorator
+@inline export function exp4(x: v128): v128 {
+  const underflow = f32x4.lt(x, f32x4.splat(EXP_LO));
+  x = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(madd(p, f32x4.mul(r, r), r), f32x4.splat(1.0));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(y, pow2n), underflow);
+}
+
+/** Σ a[i]·b[i] over n floats: four independent accumulators, then a scalar tail. */
+// @ts-ignore: decorator
+@inline export function dotRaw(a: usize, b: usize, n: i32): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    s0 = madd(v128.load(a + o), v128.load(b + o), s0);
+    s1 = madd(v128.load(a + o, 16), v128.load(b + o, 16), s1);
+    s2 = madd(v128.load(a + o, 32), v128.load(b + o, 32), s2);
+    s3 = madd(v128.load(a + o, 48), v128.load(b + o, 48), s3);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    s0 = madd(v128.load(a + o), v128.load(b + o), s0);
+  }
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    s += load<f32>(a + o) * load<f32>(b + o);
+  }
+  return s;
+}

@@ -1,0 +1,66 @@
+// Row-wise softmax, numerically stable: the row maximum is subtracted before exponentiating.
+import { exp4, hmax } from "./simd";
+
+/**
+ * out[r,:] = softmax(a[r,:]) for `rows` rows of n floats (out may equal a). A row whose entries
+ * are all -Infinity has no mass to share and becomes all zeros; NaN anywhere in a row makes that
+ * row NaN; +Infinity entries make the row NaN as well (as in numpy).
+ */
+export function softmax_rows_f32(a: usize, out: usize, rows: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) softmaxRow(a + <usize>r * rowBytes, out + <usize>r * rowBytes, n);
+}
+
+function softmaxRow(x: usize, y: usize, n: i32): void {
+  if (n == 0) return;
+  let mv = f32x4.splat(-Infinity);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, v128.load(x + (<usize>i << 2)));
+  let mx = hmax(mv);
+  for (; i < n; i++) mx = Mathf.max(mx, load<f32>(x + (<usize>i << 2)));
+  if (mx == -Infinity) { memory.fill(y, 0, <usize>n << 2); return; }
+
+  const mxv = f32x4.splat(mx);
+  let sv = f32x4.splat(0);
+  i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const e = exp4(f32x4.sub(v128.load(x + o), mxv));
+    v128.store(y + o, e);
+    sv = f32x4.add(sv, e);
+  }
+  // The tail goes through the same exp so every element has the same accuracy.
+  let sum = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1)
+    + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(x + o) - mx)), 0);
+    store<f32>(y + o, e);
+    sum += e;
+  }
+
+  const invs: f32 = 1 / sum;
+  const inv = f32x4.splat(invs);
+  i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(y + o), inv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(y + o) * invs);
+  }
+}
+
+/** exp of n floats with the softmax's SIMD exp (exported so tests can measure its accuracy). */
+export function exp_f32(a: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, exp4(v128.load(a + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, f32x4.extract_lane(exp4(f32x4.splat(load<f32>(a + o))), 0));
+  }
+}

@@ -1,0 +1,137 @@
+// Vector kernels: reductions, elementwise arithmetic with broadcasting strides, row normalisation.
+import { madd, hsum, hmax, dotRaw } from "./simd";
+
+/** Σ a[i]·b[i] over n floats. */
+export function dot_f32(a: usize, b: usize, n: i32): f32 {
+  return dotRaw(a, b, n);
+}
+
+/** Euclidean norm of n floats; rescales when the plain sum of squares would overflow or underflow. */
+export function norm_f32(a: usize, n: i32): f32 {
+  return robustNorm(a, n);
+}
+
+// Squares overflow f32 above ~1.8e19 and vanish below ~1e-19; both are rare, so the fast path
+// is one dot product and only the rare case pays a second, scaled pass.
+function robustNorm(a: usize, n: i32): f32 {
+  const ss = dotRaw(a, a, n);
+  if (ss >= 1e-30 && ss < Infinity) return Mathf.sqrt(ss);
+  if (ss != ss) return ss; // NaN in, NaN out
+  const m = maxAbs(a, n);
+  if (m == 0 || m == Infinity) return m;
+  const inv: f32 = 1 / m;
+  let s: f32 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = load<f32>(a + (<usize>i << 2)) * inv;
+    s += x * x;
+  }
+  return m * Mathf.sqrt(s);
+}
+
+function maxAbs(a: usize, n: i32): f32 {
+  let mv = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, f32x4.abs(v128.load(a + (<usize>i << 2))));
+  let m = hmax(mv);
+  for (; i < n; i++) m = Mathf.max(m, Mathf.abs(load<f32>(a + (<usize>i << 2))));
+  return m;
+}
+
+// Elementwise operations (the `op` argument of binary_f32).
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3;
+
+// @ts-ignore: decorator
+@inline function vop(op: i32, x: v128, y: v128): v128 {
+  if (op == ADD) return f32x4.add(x, y);
+  if (op == SUB) return f32x4.sub(x, y);
+  if (op == MUL) return f32x4.mul(x, y);
+  return f32x4.div(x, y);
+}
+
+// @ts-ignore: decorator
+@inline function sop(op: i32, x: f32, y: f32): f32 {
+  if (op == ADD) return x + y;
+  if (op == SUB) return x - y;
+  if (op == MUL) return x * y;
+  return x / y;
+}
+
+/**
+ * out[r,c] = a[r·aRS + c·aCS] op b[r·bRS + c·bCS] for a rows×cols output (op: 0 add, 1 sub,
+ * 2 mul, 3 div). Column strides are 0 or 1 and row strides 0 or cols: that covers numpy
+ * broadcasting of scalars, rows and columns over a matrix.
+ */
+export function binary_f32(op: i32, a: usize, aRS: i32, aCS: i32, b: usize, bRS: i32, bCS: i32,
+                           out: usize, rows: i32, cols: i32): void {
+  if (cols == 0) return;
+  for (let r = 0; r < rows; r++) {
+    const pa = a + <usize>r * <usize>aRS * 4;
+    const pb = b + <usize>r * <usize>bRS * 4;
+    const po = out + <usize>r * <usize>cols * 4;
+    const as = f32x4.splat(load<f32>(pa)), bs = f32x4.splat(load<f32>(pb));
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const o = <usize>c << 2;
+      const x = aCS ? v128.load(pa + o) : as;
+      const y = bCS ? v128.load(pb + o) : bs;
+      v128.store(po + o, vop(op, x, y));
+    }
+    for (; c < cols; c++) {
+      const x = load<f32>(pa + (<usize>(c * aCS) << 2));
+      const y = load<f32>(pb + (<usize>(c * bCS) << 2));
+      store<f32>(po + (<usize>c << 2), sop(op, x, y));
+    }
+  }
+}
+
+/** out = a·s over n floats. */
+export function scale_f32(a: usize, s: f32, out: usize, n: i32): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.mul(v128.load(a + o), sv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) * s);
+  }
+}
+
+/** out = alpha·x + y over n floats. */
+export function axpy_f32(alpha: f32, x: usize, y: usize, out: usize, n: i32): void {
+  const av = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, madd(av, v128.load(x + o), v128.load(y + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, alpha * load<f32>(x + o) + load<f32>(y + o));
+  }
+}
+
+/** Each row of a (rows×n) divided by its L2 norm into out; all-zero rows stay zero. */
+export function normalize_rows_f32(a: usize, out: usize, rows: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const src = a + <usize>r * rowBytes;
+    const nrm = robustNorm(src, n);
+    scale_f32(src, nrm > 0 ? <f32>1 / nrm : 0, out + <usize>r * rowBytes, n);
+  }
+}
+
+/** Σ over n floats (used by the wrapper's sum and mean). */
+export function sum_f32(a: usize, n: i32): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    s0 = f32x4.add(s0, v128.load(a + o));
+    s1 = f32x4.add(s1, v128.load(a + o, 16));
+  }
+  let s = hsum(f32x4.add(s0, s1));
+  for (; i < n; i++) s += load<f32>(a + (<usize>i << 2));
+  return s;
+}

@@ -1,0 +1,347 @@
+import { BackendError, InputError, LengthError, ShapeError } from "./errors";
+import { BinaryOp, type BinaryOpName, type GrowableMemory, type Kernels, type Probes } from "./kernels";
+import { Heap, type MemoryStats } from "./memory";
+import { asMatrix, broadcastShapes, broadcastStrides, formatShape } from "./shape";
+import { Tensor } from "./tensor";
+
+/** The paths, fastest first. */
+export type BackendName = "wasm-relaxed-simd" | "wasm-simd" | "js";
+export const BACKEND_NAMES: readonly BackendName[] = ["wasm-relaxed-simd", "wasm-simd", "js"];
+
+/** Data a tensor can be made from: a number (0-D), `number[]` (1-D), `number[][]` (2-D), or a typed array. */
+export type TensorData = number | readonly number[] | readonly (readonly number[])[] | Float32Array | Float64Array;
+/** What the operations accept: a tensor of this backend, or data that is copied in for the call. */
+export type TensorLike = Tensor | TensorData;
+
+/** Options of `matmul`. */
+export interface MatmulOptions {
+  /** Multiply by Bᵀ: B is given as [n, k] (the layout of keys in attention and of an embedding table). */
+  transposeB?: boolean;
+}
+
+/**
+ * One computation path (`wasm-relaxed-simd`, `wasm-simd` or `js`) with its own memory. All
+ * operations check shapes before allocating anything, so a failed call leaves the backend as it
+ * was. Get one with `init()` (the default) or `createBackend(name)`.
+ */
+export class Backend {
+  /** @internal */
+  readonly heap: Heap;
+
+  /** @internal Backends are made by `createBackend()`. */
+  constructor(
+    /** Which path this is. */
+    readonly name: BackendName,
+    memory: GrowableMemory,
+    heapBase: number,
+    /** @internal The raw kernels (pointer-level). */
+    readonly kernels: Kernels,
+    /** @internal Ceiling probes (WebAssembly paths only), for the benchmark. */
+    readonly probes?: Probes,
+  ) {
+    this.heap = new Heap(memory, heapBase);
+  }
+
+  /** Live, peak and capacity bytes of this backend's memory. */
+  memoryStats(): MemoryStats {
+    return this.heap.stats();
+  }
+
+  /** @internal Frees a tensor's block (called by Tensor.dispose and the finalizer). */
+  release(ptr: number): void {
+    this.heap.free(ptr);
+  }
+
+  // ---- creation ----------------------------------------------------------------------------
+
+  /**
+   * A tensor in this backend's memory, copied from `data`. The shape comes from the nesting of
+   * `data`, or from `shape` for flat data (`Float32Array` + `[rows, cols]`). Float64 input is
+   * rounded to float32.
+   */
+  tensor(data: TensorData, shape?: readonly number[]): Tensor {
+    const op = "tensor";
+    if (typeof data === "number") {
+      const s = shape ?? [];
+      checkShape(op, s);
+      if (sizeOf(s) !== 1) throw new LengthError(`${op}: shape ${formatShape(s)} needs ${sizeOf(s)} values, got 1`);
+      return this.fill(s, (v) => { v[0] = data; });
+    }
+    if (ArrayBuffer.isView(data)) {
+      if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+        throw new InputError(`${op}: typed arrays must be Float32Array or Float64Array, got ${(data as object).constructor.name}`);
+      }
+      const s = shape ?? [data.length];
+      checkShape(op, s);
+      if (sizeOf(s) !== data.length) {
+        throw new LengthError(`${op}: shape ${formatShape(s)} needs ${sizeOf(s)} values, got ${data.length}`);
+      }
+      return this.fill(s, (v) => v.set(data));
+    }
+    if (!Array.isArray(data)) throw new InputError(`${op}: expected a number, an array or a Float32Array, got ${describe(data)}`);
+    if (data.length > 0 && Array.isArray(data[0])) return this.fromRows(op, data as readonly (readonly number[])[], shape);
+    const flat = data as readonly number[];
+    const s = shape ?? [flat.length];
+    checkShape(op, s);
+    if (sizeOf(s) !== flat.length) throw new LengthError(`${op}: shape ${formatShape(s)} needs ${sizeOf(s)} values, got ${flat.length}`);
+    for (let i = 0; i < flat.length; i++) {
+      if (typeof flat[i] !== "number") throw new InputError(`${op}: element [${i}] is ${describe(flat[i])}, not a number`);
+    }
+    return this.fill(s, (v) => v.set(flat));
+  }
+
+  /** A tensor of zeros. */
+  zeros(shape: readonly number[]): Tensor {
+    checkShape("zeros", shape);
+    return this.fill(shape, (v) => v.fill(0));
+  }
+
+  private fromRows(op: string, rows: readonly (readonly number[])[], shape?: readonly number[]): Tensor {
+    const cols = rows[0].length;
+    rows.forEach((row, i) => {
+      if (!Array.isArray(row)) throw new InputError(`${op}: row ${i} is ${describe(row)}, not an array`);
+      if (row.length !== cols) throw new LengthError(`${op}: row ${i} has ${row.length} values, row 0 has ${cols}`);
+      for (let j = 0; j < cols; j++) {
+        if (typeof row[j] !== "number") throw new InputError(`${op}: element [${i}][${j}] is ${describe(row[j])}, not a number`);
+      }
+    });
+    const s = [rows.length, cols];
+    if (shape && formatShape(shape) !== formatShape(s)) {
+      throw new ShapeError(`${op}: data has shape ${formatShape(s)} but shape ${formatShape(shape)} was given`);
+    }
+    return this.fill(s, (v) => rows.forEach((row, i) => v.set(row, i * cols)));
+  }
+
+  /** Allocates a tensor and lets `init` write its data through a fresh view. */
+  private fill(shape: readonly number[], init: (view: Float32Array) => void): Tensor {
+    return this.produce(shape, (ptr, size) => init(this.heap.f32(ptr, size)));
+  }
+
+  /** Allocates an output, runs `write` on it, and frees it again if `write` throws. */
+  private produce(shape: readonly number[], write: (ptr: number, size: number) => void): Tensor {
+    const size = sizeOf(shape);
+    const ptr = this.heap.alloc(size * 4);
+    try {
+      write(ptr, size);
+    } catch (err) {
+      this.heap.free(ptr);
+      throw err;
+    }
+    return new Tensor(this, shape, ptr);
+  }
+
+  /**
+   * Runs `body` on the inputs as tensors of this backend: data is copied into temporary tensors,
+   * freed when `body` returns or throws; a disposed tensor or one of another backend is an error.
+   */
+  private run<R>(op: string, inputs: TensorLike[], body: (ts: Tensor[]) => R): R {
+    const temps: Tensor[] = [];
+    try {
+      const ts = inputs.map((x, i) => {
+        if (x instanceof Tensor) {
+          if (x.backend !== this) {
+            throw new BackendError(`${op}: argument ${i + 1} lives on backend '${x.backend.name}', ` +
+              `the operation runs on '${this.name}' (copy it with t.copyTo(backend))`);
+          }
+          x.ptr(op); // throws DisposedError
+          return x;
+        }
+        const t = this.tensor(x);
+        temps.push(t);
+        return t;
+      });
+      return body(ts);
+    } finally {
+      for (const t of temps) t.dispose();
+    }
+  }
+
+  // ---- products ----------------------------------------------------------------------------
+
+  /**
+   * Matrix product with numpy's rules: [m,k]·[k,n] → [m,n]; a vector on the left is a row
+   * ([k]·[k,n] → [n]), on the right a column ([m,k]·[k] → [m]); two vectors give a 0-D tensor.
+   * With `transposeB`, B is [n,k] and the product is A·Bᵀ.
+   */
+  matmul(a: TensorLike, b: TensorLike, options: MatmulOptions = {}): Tensor {
+    return this.run("matmul", [a, b], ([A, B]) => this.product("matmul", A, B, !!options.transposeB, undefined));
+  }
+
+  /**
+   * A dense layer's affine map `x·W + bias`: x [batch, in] (or [in]), W [in, out], bias [out]
+   * added to every row inside the matmul's final write (no second pass).
+   */
+  dense(x: TensorLike, weights: TensorLike, bias?: TensorLike): Tensor {
+    const inputs = bias === undefined ? [x, weights] : [x, weights, bias];
+    return this.run("dense", inputs, ([X, W, b]) => {
+      if (W.rank !== 2) throw new ShapeError(`dense: weights must be [in, out], got ${formatShape(W.shape)}`);
+      return this.product("dense", X, W, false, b);
+    });
+  }
+
+  private product(op: string, A: Tensor, B: Tensor, transB: boolean, bias: Tensor | undefined): Tensor {
+    const sign = `${formatShape(A.shape)} @ ${formatShape(B.shape)}${transB ? "ᵀ" : ""}`;
+    if (A.rank === 0 || B.rank === 0) throw new ShapeError(`${op}: ${sign}: scalar operands are not allowed (use scale)`);
+    const [m, k] = A.rank === 1 ? [1, A.shape[0]] : A.shape;
+    const [kb, n] = B.rank === 1 ? [B.shape[0], 1] : transB ? [B.shape[1], B.shape[0]] : B.shape;
+    if (k !== kb) throw new ShapeError(`${op}: ${sign}: inner dimensions ${k} and ${kb} differ`);
+    if (bias && (bias.rank !== 1 || bias.shape[0] !== n)) {
+      throw new ShapeError(`${op}: bias ${formatShape(bias.shape)} does not match the output width ${n} of ${sign}`);
+    }
+    const shape = A.rank === 1 ? (B.rank === 1 ? [] : [n]) : B.rank === 1 ? [m] : [m, n];
+    const workBytes = this.kernels.matmul_work_bytes(m, k, n);
+    return this.produce(shape, (c) => {
+      const work = workBytes > 0 ? this.heap.alloc(workBytes) : 0;
+      try {
+        this.kernels.matmul_f32(A.ptr(), B.ptr(), c, m, k, n, transB && B.rank === 2 ? 1 : 0, bias ? bias.ptr() : 0, work);
+      } finally {
+        if (work) this.heap.free(work);
+      }
+    });
+  }
+
+  /** The transpose of a matrix ([m,n] → [n,m]); vectors and scalars are copied unchanged. */
+  transpose(a: TensorLike): Tensor {
+    return this.run("transpose", [a], ([A]) => {
+      const [m, n] = asMatrix(A.shape);
+      const shape = A.rank === 2 ? [n, m] : A.shape;
+      return this.produce(shape, (out) => this.kernels.transpose_f32(A.ptr(), out, m, n));
+    });
+  }
+
+  // ---- elementwise -------------------------------------------------------------------------
+
+  /** a + b, elementwise, with numpy broadcasting (e.g. a bias [n] over the rows of [m,n]). */
+  add(a: TensorLike, b: TensorLike): Tensor { return this.binary("add", a, b); }
+  /** a − b, elementwise, with numpy broadcasting. */
+  sub(a: TensorLike, b: TensorLike): Tensor { return this.binary("sub", a, b); }
+  /** a · b, elementwise (Hadamard), with numpy broadcasting. */
+  mul(a: TensorLike, b: TensorLike): Tensor { return this.binary("mul", a, b); }
+  /** a / b, elementwise, with numpy broadcasting. */
+  div(a: TensorLike, b: TensorLike): Tensor { return this.binary("div", a, b); }
+
+  private binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
+    return this.run(op, [a, b], ([A, B]) => {
+      const shape = broadcastShapes(op, A.shape, B.shape);
+      const [rows, cols] = asMatrix(shape);
+      const [aRS, aCS] = broadcastStrides(A.shape);
+      const [bRS, bCS] = broadcastStrides(B.shape);
+      return this.produce(shape, (out) =>
+        this.kernels.binary_f32(BinaryOp[op], A.ptr(), aRS, aCS, B.ptr(), bRS, bCS, out, rows, cols));
+    });
+  }
+
+  /** a · s for a number s. */
+  scale(a: TensorLike, s: number): Tensor {
+    checkNumber("scale", "factor", s);
+    return this.run("scale", [a], ([A]) => this.produce(A.shape, (out) => this.kernels.scale_f32(A.ptr(), s, out, A.size)));
+  }
+
+  /** alpha·x + y (BLAS axpy) for x and y of the same shape. */
+  axpy(alpha: number, x: TensorLike, y: TensorLike): Tensor {
+    checkNumber("axpy", "alpha", alpha);
+    return this.run("axpy", [x, y], ([X, Y]) => {
+      sameShape("axpy", X, Y);
+      return this.produce(X.shape, (out) => this.kernels.axpy_f32(alpha, X.ptr(), Y.ptr(), out, X.size));
+    });
+  }
+
+  // ---- reductions --------------------------------------------------------------------------
+
+  /** The dot product of two vectors of equal length. */
+  dot(a: TensorLike, b: TensorLike): number {
+    return this.run("dot", [a, b], ([A, B]) => {
+      vectorPair("dot", A, B);
+      return this.kernels.dot_f32(A.ptr(), B.ptr(), A.size);
+    });
+  }
+
+  /** The Euclidean (L2) norm: of a vector, or of all entries (Frobenius) of a matrix. */
+  norm(a: TensorLike): number {
+    return this.run("norm", [a], ([A]) => this.kernels.norm_f32(A.ptr(), A.size));
+  }
+
+  /** Sum of all entries. */
+  sum(a: TensorLike): number {
+    return this.run("sum", [a], ([A]) => this.kernels.sum_f32(A.ptr(), A.size));
+  }
+
+  /** cos θ = a·b / (|a||b|) of two vectors; 0 when either is all zeros (as scikit-learn does). */
+  cosineSimilarity(a: TensorLike, b: TensorLike): number {
+    return this.run("cosineSimilarity", [a, b], ([A, B]) => {
+      vectorPair("cosineSimilarity", A, B);
+      const na = this.kernels.norm_f32(A.ptr(), A.size), nb = this.kernels.norm_f32(B.ptr(), B.size);
+      if (na === 0 || nb === 0) return 0;
+      return this.kernels.dot_f32(A.ptr(), B.ptr(), A.size) / (na * nb);
+    });
+  }
+
+  // ---- row-wise ----------------------------------------------------------------------------
+
+  /** Each row divided by its L2 norm (a vector: the vector); all-zero rows stay zero. */
+  normalizeRows(a: TensorLike): Tensor {
+    return this.run("normalizeRows", [a], ([A]) => {
+      const [rows, cols] = asMatrix(A.shape);
+      return this.produce(A.shape, (out) => this.kernels.normalize_rows_f32(A.ptr(), out, rows, cols));
+    });
+  }
+
+  /**
+   * Softmax along the last axis (each row of a matrix; a vector as one row), with the row
+   * maximum subtracted first so ±1000 is fine. A row of all -Infinity becomes all zeros; NaN or
+   * +Infinity in a row makes that row NaN.
+   */
+  softmax(a: TensorLike): Tensor {
+    return this.run("softmax", [a], ([A]) => {
+      const [rows, cols] = asMatrix(A.shape);
+      return this.produce(A.shape, (out) => this.kernels.softmax_rows_f32(A.ptr(), out, rows, cols));
+    });
+  }
+
+  /** exp of every entry, with the same SIMD exp softmax uses (≤ 2 ulp). */
+  exp(a: TensorLike): Tensor {
+    return this.run("exp", [a], ([A]) => this.produce(A.shape, (out) => this.kernels.exp_f32(A.ptr(), out, A.size)));
+  }
+
+  toString(): string {
+    return `Backend(${this.name})`;
+  }
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function checkShape(op: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new InputError(`${op}: shape must be an array of sizes, got ${describe(shape)}`);
+  if (shape.length > 2) {
+    throw new ShapeError(`${op}: shape ${formatShape(shape)} has rank ${shape.length}; tensors are 0-D, 1-D or 2-D`);
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: shape ${formatShape(shape)} has an invalid size ${d}`);
+  }
+}
+
+function checkNumber(op: string, what: string, x: unknown): void {
+  if (typeof x !== "number") throw new InputError(`${op}: ${what} must be a number, got ${describe(x)}`);
+}
+
+function sameShape(op: string, a: Tensor, b: Tensor): void {
+  if (formatShape(a.shape) !== formatShape(b.shape)) {
+    throw new ShapeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
+  }
+}
+
+function vectorPair(op: string, a: Tensor, b: Tensor): void {
+  if (a.rank !== 1 || b.rank !== 1) {
+    throw new ShapeError(`${op}: expects two vectors, got ${formatShape(a.shape)} and ${formatShape(b.shape)} (use matmul for matrices)`);
+  }
+  if (a.size !== b.size) throw new ShapeError(`${op}: ${formatShape(a.shape)} · ${formatShape(b.shape)}: lengths ${a.size} and ${b.size} differ`);
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "object") return `a ${(x as object).constructor?.name ?? "object"}`;
+  return typeof x === "string" ? `the string ${JSON.stringify(x.length > 20 ? x.slice(0, 20) + "…" : x)}` : `${typeof x} ${String(x)}`;
+}

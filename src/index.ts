@@ -1,0 +1,24 @@
+/**
+ * wasmla: WebAssembly SIMD linear algebra for AI work: matmul, dense layers, softmax, dot,
+ * norms and cosine similarity, on a relaxed-SIMD, SIMD or pure-JS path picked at `init()`.
+ *
+ * ```ts
+ * import { init, tensor, matmul } from "wasmla";
+ * await init();
+ * matmul(tensor([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]), tensor([1, 2, 3])).toArray(); // [1.4, 3.2]
+ * ```
+ */
+export {
+  init, createBackend, getBackend, setBackend, bestBackendName, detectFeatures,
+  tensor, zeros, matmul, dense, transpose, add, sub, mul, div, scale, axpy,
+  dot, norm, sum, cosineSimilarity, normalizeRows, softmax, exp, memoryStats,
+  type InitOptions,
+} from "./api";
+export { Backend, BACKEND_NAMES, type BackendName, type TensorData, type TensorLike, type MatmulOptions } from "./backend";
+export { Tensor, type NestedArray } from "./tensor";
+export { scope, keep } from "./scope";
+export type { MemoryStats } from "./memory";
+export type { WasmFeatures } from "./wasm/load";
+export {
+  WasmlaError, ShapeError, LengthError, InputError, DisposedError, MemoryLimitError, BackendError,
+} from "./errors";

@@ -1,0 +1,112 @@
+import type { GrowableMemory, Kernels } from "../kernels";
+
+/**
+ * The pure-JS path: the kernel set of assembly/ in plain loops over a Float32Array, same
+ * signatures, same memory model. It is the fallback where WebAssembly SIMD is missing and the
+ * baseline every benchmark compares against, so it is written the way a careful JS programmer
+ * would (cache-friendly loop orders, f64 scalar accumulators), not tuned with tricks.
+ */
+export function createJsKernels(memory: GrowableMemory): Kernels {
+  let view = new Float32Array(memory.buffer);
+  // Memory growth replaces the buffer; refresh the view only when that happened.
+  const heap = (): Float32Array => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer)));
+
+  const dot = (h: Float32Array, a: number, b: number, n: number): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += h[a + i] * h[b + i];
+    return s;
+  };
+
+  // f64 squares of f32 values can neither overflow nor underflow, so one pass is exact enough.
+  const norm = (h: Float32Array, a: number, n: number): number => Math.sqrt(dot(h, a, a, n));
+
+  return {
+    matmul_f32(a, b, c, m, k, n, transB, bias, _work) {
+      const h = heap();
+      a >>= 2; b >>= 2; c >>= 2; bias >>= 2;
+      if (transB) {
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) h[c + i * n + j] = dot(h, a + i * k, b + j * k, k) + (bias ? h[bias + j] : 0);
+        }
+        return;
+      }
+      // i-p-j order: the inner loop walks rows of B and C contiguously.
+      const row = new Float64Array(n);
+      for (let i = 0; i < m; i++) {
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const aip = h[a + i * k + p];
+          const bp = b + p * n;
+          for (let j = 0; j < n; j++) row[j] += aip * h[bp + j];
+        }
+        for (let j = 0; j < n; j++) h[c + i * n + j] = row[j] + (bias ? h[bias + j] : 0);
+      }
+    },
+    matmul_work_bytes: () => 0,
+    transpose_f32(a, out, m, n) {
+      const h = heap();
+      a >>= 2; out >>= 2;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) h[out + j * m + i] = h[a + i * n + j];
+    },
+    dot_f32: (a, b, n) => dot(heap(), a >> 2, b >> 2, n),
+    norm_f32: (a, n) => norm(heap(), a >> 2, n),
+    binary_f32(op, a, aRS, aCS, b, bRS, bCS, out, rows, cols) {
+      const h = heap();
+      a >>= 2; b >>= 2; out >>= 2;
+      for (let r = 0; r < rows; r++) {
+        const pa = a + r * aRS, pb = b + r * bRS, po = out + r * cols;
+        for (let c = 0; c < cols; c++) {
+          const x = h[pa + c * aCS], y = h[pb + c * bCS];
+          h[po + c] = op === 0 ? x + y : op === 1 ? x - y : op === 2 ? x * y : x / y;
+        }
+      }
+    },
+    scale_f32(a, s, out, n) {
+      const h = heap();
+      a >>= 2; out >>= 2;
+      const sf = Math.fround(s);
+      for (let i = 0; i < n; i++) h[out + i] = h[a + i] * sf;
+    },
+    axpy_f32(alpha, x, y, out, n) {
+      const h = heap();
+      x >>= 2; y >>= 2; out >>= 2;
+      const af = Math.fround(alpha);
+      for (let i = 0; i < n; i++) h[out + i] = af * h[x + i] + h[y + i];
+    },
+    normalize_rows_f32(a, out, rows, n) {
+      const h = heap();
+      a >>= 2; out >>= 2;
+      for (let r = 0; r < rows; r++) {
+        const nrm = norm(h, a + r * n, n);
+        const inv = nrm > 0 ? 1 / nrm : 0;
+        for (let i = 0; i < n; i++) h[out + r * n + i] = h[a + r * n + i] * inv;
+      }
+    },
+    sum_f32(a, n) {
+      const h = heap();
+      a >>= 2;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += h[a + i];
+      return s;
+    },
+    softmax_rows_f32(a, out, rows, n) {
+      const h = heap();
+      a >>= 2; out >>= 2;
+      for (let r = 0; r < rows; r++) {
+        const x = a + r * n, y = out + r * n;
+        let mx = -Infinity;
+        for (let i = 0; i < n; i++) { const v = h[x + i]; mx = v > mx || Number.isNaN(v) ? v : mx; }
+        if (mx === -Infinity) { h.fill(0, y, y + n); continue; }
+        let sum = 0;
+        for (let i = 0; i < n; i++) { const e = Math.exp(h[x + i] - mx); h[y + i] = e; sum += e; }
+        const inv = 1 / sum;
+        for (let i = 0; i < n; i++) h[y + i] *= inv;
+      }
+    },
+    exp_f32(a, out, n) {
+      const h = heap();
+      a >>= 2; out >>= 2;
+      for (let i = 0; i < n; i++) h[out + i] = Math.exp(h[a + i]);
+    },
+  };
+}

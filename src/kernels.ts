@@ -1,0 +1,42 @@
+/**
+ * The kernel set every backend provides: the WebAssembly exports of assembly/index.ts, and the
+ * same signatures in plain JS (src/js/kernels.ts). Pointers are byte offsets into the backend's
+ * memory; kernels allocate nothing.
+ */
+export interface Kernels {
+  /** C = A·B or A·Bᵀ (+ bias over rows); see assembly/matmul.ts. transB is 0 or 1, bias 0 for none. */
+  matmul_f32(a: number, b: number, c: number, m: number, k: number, n: number,
+             transB: number, bias: number, work: number): void;
+  matmul_work_bytes(m: number, k: number, n: number): number;
+  transpose_f32(a: number, out: number, m: number, n: number): void;
+  dot_f32(a: number, b: number, n: number): number;
+  norm_f32(a: number, n: number): number;
+  /** out[r,c] = a[r·aRS + c·aCS] op b[r·bRS + c·bCS]; op: 0 add, 1 sub, 2 mul, 3 div. */
+  binary_f32(op: number, a: number, aRS: number, aCS: number, b: number, bRS: number, bCS: number,
+             out: number, rows: number, cols: number): void;
+  scale_f32(a: number, s: number, out: number, n: number): void;
+  axpy_f32(alpha: number, x: number, y: number, out: number, n: number): void;
+  normalize_rows_f32(a: number, out: number, rows: number, n: number): void;
+  sum_f32(a: number, n: number): number;
+  softmax_rows_f32(a: number, out: number, rows: number, n: number): void;
+  exp_f32(a: number, out: number, n: number): void;
+}
+
+/** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */
+export interface Probes {
+  /** 80·iters flops of independent multiply-add chains; p points at 32 readable floats. */
+  probe_peak_f32(iters: number, p: number): number;
+  /** Reads n floats (n a multiple of 16) once. */
+  probe_stream_f32(p: number, n: number): number;
+}
+
+/** Operation codes of `binary_f32`. */
+export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+export type BinaryOpName = keyof typeof BinaryOp;
+
+/** A linear memory the allocator can grow: WebAssembly.Memory, or a plain-buffer stand-in. */
+export interface GrowableMemory {
+  readonly buffer: ArrayBuffer;
+  /** Grows by `pages` of 64 KiB; returns the old size in pages; throws RangeError on failure. */
+  grow(pages: number): number;
+}
