@@ -39,9 +39,9 @@ export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
                            transB: bool, bias: usize, work: usize): void {
   if (m == 0 || n == 0) return;
   if (k == 0) { fillBias(c, m, n, bias); return; }
-  if (n == 1) { gemvRows(a, b, c, m, k, bias); return; } // B is a k-vector in either layout
+  if (n == 1) { gemvRows(a, b, c, m, k, bias, 0); return; } // B is a k-vector in either layout; one bias for all rows
   if (m == 1) {
-    if (transB) gemvRows(b, a, c, n, k, bias);  // row j of B dotted with a
+    if (transB) gemvRows(b, a, c, n, k, bias, 1);  // row j of B dotted with a
     else vecmat(a, b, c, k, n, bias);
     return;
   }
@@ -220,22 +220,14 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: b
   v128.store(c3, c30); v128.store(c3, c31, 16);
 }
 
-/** y[i] = M[i,:]·x (+ bias[0] when n == 1, bias[i] otherwise): M row-major rows×k, one row at a time. */
-function gemvRows(mat: usize, x: usize, y: usize, rows: i32, k: i32, bias: usize): void {
-  // Streaming one row at a time keeps the read at memory speed (interleaving rows measured slower).
+/** y[i] = M[i,:]·x + bias[i·biasStride]: M row-major rows×k, streamed one row at a time. */
+function gemvRows(mat: usize, x: usize, y: usize, rows: i32, k: i32, bias: usize, biasStride: i32): void {
+  // One row at a time keeps the read at memory speed (interleaving rows measured slower).
   const rowBytes = <usize>k << 2;
   for (let i = 0; i < rows; i++) {
     let s = dotRaw(mat + <usize>i * rowBytes, x, k);
+    if (bias) s += load<f32>(bias + (<usize>(i * biasStride) << 2));
     store<f32>(y + (<usize>i << 2), s);
-  }
-  if (bias) addBias(y, rows, bias);
-}
-
-/** Adds the bias to a one-row or one-column result (rows = its length). */
-function addBias(y: usize, len: i32, bias: usize): void {
-  for (let i = 0; i < len; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, load<f32>(y + o) + load<f32>(bias + o));
   }
 }
 
@@ -270,7 +262,12 @@ function vecmat(x: usize, b: usize, y: usize, k: i32, n: i32, bias: usize): void
     for (let p = 0; p < k; p++, row += ldb) s += load<f32>(x + (<usize>p << 2)) * load<f32>(row);
     store<f32>(y + (<usize>j << 2), s);
   }
-  if (bias) addBias(y, n, bias);
+  if (bias) {
+    for (let i = 0; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(y + o, load<f32>(y + o) + load<f32>(bias + o));
+    }
+  }
 }
 
 /** out (n×m) = aᵀ for a row-major m×n, in 16×16 blocks so both sides stay in cache. */

@@ -122,7 +122,7 @@ export function cosineSimilarity(a: TensorLike, b: TensorLike): number { return 
 export function normalizeRows(a: TensorLike): Tensor { return on(a).normalizeRows(a); }
 /** Row-wise, numerically stable softmax. */
 export function softmax(a: TensorLike): Tensor { return on(a).softmax(a); }
-/** Elementwise exp (SIMD, ≤ 2 ulp on the WASM paths). */
+/** Elementwise exp (SIMD, ≤ 1.5 ulp on the WASM paths). */
 export function exp(a: TensorLike): Tensor { return on(a).exp(a); }
 /** Memory figures of the default backend. */
 export function memoryStats(): MemoryStats { return getBackend().memoryStats(); }

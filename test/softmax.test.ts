@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { PATHS, SWEEP, backend, expectClose, randomF32 } from "./helpers";
+
+/** float64 softmax of each row, with the library's documented edge cases. */
+function refSoftmax(x: ArrayLike<number>, rows: number, n: number): Float64Array {
+  const out = new Float64Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    let mx = -Infinity;
+    for (let i = 0; i < n; i++) mx = Math.max(mx, x[r * n + i]);
+    if (mx === -Infinity) continue; // all -Infinity: zeros
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Math.exp(x[r * n + i] - mx);
+    for (let i = 0; i < n; i++) out[r * n + i] = Math.exp(x[r * n + i] - mx) / s;
+  }
+  return out;
+}
+
+// Each output has relative error of a few ulp from exp plus the normalisation; absolute 1e-6 covers
+// tiny entries.
+const TOL = (want: Float64Array) => want.map((w) => 8 * 2 ** -23 * Math.abs(w) + 1e-7);
+
+describe.each(PATHS)("softmax on %s", (path) => {
+  it("matches float64 over the sweep of row lengths and row counts", async () => {
+    const be = await backend(path);
+    for (const rows of [1, 2, 5]) for (const n of [...SWEEP, 512]) {
+      const x = randomF32(rows * n, rows * 1000 + n).map((v) => v * 10);
+      const want = refSoftmax(x, rows, n);
+      expectClose(be.softmax(be.tensor(x, [rows, n])).toFloat32Array(), want, TOL(want), `${rows}x${n}`);
+    }
+  });
+
+  it("is stable at ±1000, equal rows, rows of length one and -Infinity entries", async () => {
+    const be = await backend(path);
+    const x = [
+      [1000, 999, -1000, 0, 1000],
+      [-1000, -1001, -1002, -1000, -1000],
+      [3, 3, 3, 3, 3],
+      [-Infinity, 0, -Infinity, 1, -Infinity],
+      [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+    ];
+    const got = be.softmax(x).toFloat32Array();
+    const want = refSoftmax(x.flat(), 5, 5);
+    expectClose(got, want, TOL(want), "edge rows");
+    expect(Array.from(got.subarray(10, 15))).toEqual([0.2, 0.2, 0.2, 0.2, 0.2].map(Math.fround));
+    expect(Array.from(got.subarray(20, 25))).toEqual([0, 0, 0, 0, 0]); // documented: no mass, no NaN
+    expect(got[15]).toBe(0);
+    expect(be.softmax([[7], [-3], [1e30]]).toArray()).toEqual([[1], [1], [1]]);
+    expect(be.softmax([]).shape).toEqual([0]);
+    const nan = be.softmax([[1, NaN, 2], [1, 2, 3]]).toArray() as number[][];
+    expect(nan[0].every(Number.isNaN)).toBe(true);
+    expect(nan[1].some(Number.isNaN)).toBe(false);
+  });
+
+  it("rows sum to one", async () => {
+    const be = await backend(path);
+    const x = randomF32(33 * 65, 5).map((v) => v * 50);
+    const y = be.softmax(be.tensor(x, [33, 65])).toArray() as number[][];
+    for (const row of y) expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+  });
+});
+
+describe.each(PATHS.filter((p) => p !== "js"))("SIMD exp on %s", (path) => {
+  it("stays within 1.5 ulp of exp over [-87, 88], is 0 below the normal range and exact at 0", async () => {
+    const be = await backend(path);
+    const n = 200_001;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = -87 + (175 * i) / (n - 1);
+    const y = be.exp(x).toFloat32Array();
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const want = Math.exp(x[i]);
+      const ulp = 2 ** (Math.floor(Math.log2(want)) - 23);
+      worst = Math.max(worst, Math.abs(y[i] - want) / ulp);
+    }
+    expect(worst).toBeLessThanOrEqual(1.5);
+    expect(Array.from(be.exp([0, -Infinity, -88, -1000]).toFloat32Array())).toEqual([1, 0, 0, 0]);
+    expect(be.exp([NaN]).toFloat32Array()[0]).toBeNaN();
+  });
+});
