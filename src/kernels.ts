@@ -24,9 +24,11 @@ export interface Kernels {
 
 /** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */
 export interface Probes {
-  /** 80·iters flops of independent multiply-add chains; p points at 32 readable floats. */
-  probe_peak_f32(iters: number, p: number): number;
-  /** Reads n floats (n a multiple of 16) once. */
+  /** 10 independent chains s = s·a + b: 80·iters flops. */
+  probe_chains_f32(iters: number): number;
+  /** 8 accumulators of distinct products, a GEMM tile's pattern: 64·iters flops; p → 48 readable floats. */
+  probe_tile_f32(iters: number, p: number): number;
+  /** Reads n floats (n a multiple of 32) once. */
   probe_stream_f32(p: number, n: number): number;
 }
 

@@ -1,0 +1,54 @@
+// Timing primitives for the benchmark: candidates alternate inside each round so that machine
+// drift hits them all alike; each figure is a median of per-call times with min and max.
+import { performance } from "node:perf_hooks";
+
+/** Calls `fn` until `minMs` has passed; returns the calls made and the time per call. */
+export function timeCalls(fn, minMs) {
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  do { fn(); calls++; t = performance.now(); } while (t - t0 < minMs);
+  return (t - t0) / calls;
+}
+
+/**
+ * Measures every candidate (`{ name, run }`) in `rounds` alternating rounds after a warm-up;
+ * returns per candidate { median, min, max, samples } of milliseconds per call.
+ */
+export function measure(candidates, { rounds = 7, sampleMs = 60, warmupMs = 150 } = {}) {
+  for (const c of candidates) timeCalls(c.run, warmupMs);
+  const samples = new Map(candidates.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    // rotate the starting candidate each round so no one always runs first
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[(i + r) % candidates.length];
+      samples.get(c.name).push(timeCalls(c.run, sampleMs));
+    }
+  }
+  const out = {};
+  for (const [name, s] of samples) {
+    const sorted = [...s].sort((a, b) => a - b);
+    out[name] = { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1], samples: s };
+  }
+  return out;
+}
+
+/** A plain-text table with right-aligned numeric columns. */
+export function table(header, rows) {
+  const all = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(all[0]), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
+}
+
+/** The same table in Markdown. */
+export function markdownTable(header, rows) {
+  return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/** A progress line that rewrites itself on a terminal and stays quiet in logs. */
+export function progress(text) {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+progress.done = () => { if (process.stderr.isTTY) process.stderr.write("\r\x1b[K"); };

@@ -1,0 +1,44 @@
+// npm run bench [-- <workload names...>] [--quick]
+// Measures every path of ours in one process (ratios in one run) and writes
+// bench/results/<date>.json and bench/results/latest.md.
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { createBackend, detectFeatures } from "../dist/index.js";
+import { markdownTable, measure, progress, table } from "./harness.mjs";
+import { matmulWorkload } from "./workloads/matmul.mjs";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const filters = args.filter((a) => !a.startsWith("--"));
+
+const features = detectFeatures();
+const paths = ["js", "wasm-simd", ...(features.relaxedSimd ? ["wasm-relaxed-simd"] : [])];
+const backends = Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await createBackend(p)])));
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version, v8: process.versions.v8, platform: `${process.platform}-${process.arch}`,
+  wasmFeatures: features, date: new Date().toISOString(),
+};
+
+const workloads = [matmulWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
+const ctx = { backends, paths, quick, measure, progress };
+const results = { machine, quick, workloads: {} };
+let markdown = `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), single thread.\n`;
+
+console.log(`wasmla bench — ${machine.cpu}, Node ${machine.node}, paths: ${paths.join(", ")}${quick ? " (quick)" : ""}\n`);
+for (const w of workloads) {
+  const r = await w.run(ctx);
+  progress.done();
+  results.workloads[w.name] = r.data;
+  console.log(`${w.title}\n${table(r.header, r.rows)}\n`);
+  for (const line of r.summary) console.log(line);
+  console.log();
+  markdown += `\n### ${w.title}\n\n${markdownTable(r.header, r.rows)}\n\n${r.summary.map((s) => `- ${s}`).join("\n")}\n`;
+}
+
+mkdirSync("bench/results", { recursive: true });
+const file = `bench/results/${machine.date.slice(0, 10)}.json`;
+writeFileSync(file, JSON.stringify(results, null, 2));
+writeFileSync("bench/results/latest.md", `<!-- written by npm run bench${quick ? " -- --quick" : ""} -->\n${markdown}`);
+console.log(`wrote ${file} and bench/results/latest.md`);
