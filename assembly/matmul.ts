@@ -55,10 +55,10 @@ export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
     const first = pc == 0;
-    if (transB) packBT(b, k, n, pc, kc, packedB); else packB(b, n, pc, kc, packedB);
+    if (transB) packRows(b, k, n, pc, kc, NR, packedB); else packB(b, n, pc, kc, packedB);
     for (let ic = 0; ic < m; ic += MC) {
       const mc = min(MC, m - ic);
-      packA(a + <usize>ic * <usize>k * 4, k, pc, kc, mc, packedA);
+      packRows(a + <usize>ic * <usize>k * 4, k, mc, pc, kc, MR, packedA);
       for (let jr = 0; jr < n; jr += NR) {
         const nr = min(NR, n - jr);
         const pb = packedB + <usize>jr * <usize>kc * 4;
@@ -127,35 +127,22 @@ function packB(b: usize, n: i32, pc: i32, kc: i32, out: usize): void {
   }
 }
 
-/** Packs columns pc:pc+kc of Bᵀ (B row-major n×k) into NR-wide slivers, zero-padding the last. */
-function packBT(b: usize, k: i32, n: i32, pc: i32, kc: i32, out: usize): void {
-  for (let jr = 0; jr < n; jr += NR) {
-    const nr = min(NR, n - jr);
-    const dst = out + <usize>jr * <usize>kc * 4;
-    for (let j = 0; j < NR; j++) {
-      const d = dst + (<usize>j << 2);
-      if (j < nr) {
-        const src = b + (<usize>(jr + j) * <usize>k + <usize>pc) * 4;
-        for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR) * 4, load<f32>(src + (<usize>p << 2)));
+/**
+ * Packs columns pc:pc+kc of `rows` rows of a row-major matrix (row length ld) into slivers of
+ * `width` rows, k-major inside a sliver, zero-padding the last: A's MR-tall slivers, and Bᵀ's
+ * NR-wide ones when B is given as n×k.
+ */
+function packRows(src: usize, ld: i32, rows: i32, pc: i32, kc: i32, width: i32, out: usize): void {
+  const step = <usize>width << 2;
+  for (let r0 = 0; r0 < rows; r0 += width) {
+    const dst = out + <usize>r0 * <usize>kc * 4;
+    for (let i = 0; i < width; i++) {
+      let d = dst + (<usize>i << 2);
+      if (r0 + i < rows) {
+        const row = src + (<usize>(r0 + i) * <usize>ld + <usize>pc) * 4;
+        for (let p = 0; p < kc; p++, d += step) store<f32>(d, load<f32>(row + (<usize>p << 2)));
       } else {
-        for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR) * 4, 0);
-      }
-    }
-  }
-}
-
-/** Packs A[0:mc, pc:pc+kc] (A row-major, row length k) into MR-tall slivers, zero-padding the last. */
-function packA(a: usize, k: i32, pc: i32, kc: i32, mc: i32, out: usize): void {
-  for (let ir = 0; ir < mc; ir += MR) {
-    const mr = min(MR, mc - ir);
-    const dst = out + <usize>ir * <usize>kc * 4;
-    for (let i = 0; i < MR; i++) {
-      const d = dst + (<usize>i << 2);
-      if (i < mr) {
-        const src = a + (<usize>(ir + i) * <usize>k + <usize>pc) * 4;
-        for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR) * 4, load<f32>(src + (<usize>p << 2)));
-      } else {
-        for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR) * 4, 0);
+        for (let p = 0; p < kc; p++, d += step) store<f32>(d, 0);
       }
     }
   }

@@ -1,7 +1,7 @@
 // npm run bench [-- <workload names...>] [--quick]
 // Measures every path of ours in one process (ratios in one run) and writes
 // bench/results/<date>.json and bench/results/latest.md.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createBackend, detectFeatures } from "../dist/index.js";
 import { markdownTable, measure, progress, table } from "./harness.mjs";
@@ -24,6 +24,7 @@ const machine = {
 const workloads = [matmulWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
 const ctx = { backends, paths, quick, measure, progress };
 const results = { machine, quick, workloads: {} };
+const sections = {};
 let markdown = `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), single thread.\n`;
 
 console.log(`wasmla bench — ${machine.cpu}, Node ${machine.node}, paths: ${paths.join(", ")}${quick ? " (quick)" : ""}\n`);
@@ -34,7 +35,8 @@ for (const w of workloads) {
   console.log(`${w.title}\n${table(r.header, r.rows)}\n`);
   for (const line of r.summary) console.log(line);
   console.log();
-  markdown += `\n### ${w.title}\n\n${markdownTable(r.header, r.rows)}\n\n${r.summary.map((s) => `- ${s}`).join("\n")}\n`;
+  sections[w.name] = `${markdownTable(r.header, r.rows)}\n\n${r.summary.map((s) => `- ${s}`).join("\n")}`;
+  markdown += `\n### ${w.title}\n\n${sections[w.name]}\n`;
 }
 
 mkdirSync("bench/results", { recursive: true });
@@ -42,3 +44,15 @@ const file = `bench/results/${machine.date.slice(0, 10)}.json`;
 writeFileSync(file, JSON.stringify(results, null, 2));
 writeFileSync("bench/results/latest.md", `<!-- written by npm run bench${quick ? " -- --quick" : ""} -->\n${markdown}`);
 console.log(`wrote ${file} and bench/results/latest.md`);
+
+// A full run (not --quick) rewrites the README's tables between <!-- bench:NAME --> markers.
+if (!quick) {
+  let readme = readFileSync("README.md", "utf8");
+  for (const [name, body] of Object.entries(sections)) {
+    const re = new RegExp(`(<!-- bench:${name} -->\\n)[\\s\\S]*?(<!-- /bench:${name} -->)`);
+    const stamp = `Made by \`npm run bench\` on ${machine.date.slice(0, 10)}: ${machine.cpu}, Node ${machine.node}.`;
+    readme = readme.replace(re, (_, open, close) => `${open}${stamp}\n\n${body}\n${close}`);
+  }
+  writeFileSync("README.md", readme);
+  console.log("updated the README's performance tables");
+}
