@@ -4,7 +4,8 @@
 // compares figures measured moments apart (the machine's speed drifts by ±10-25 %).
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
-  [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [1536, 1536, 1]];
+  [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [1536, 1536, 1],
+  [4096, 4096, 1]]; // 64 MiB: past the last-level cache, where matrix-vector is bound by DRAM
 const PEAK_ITERS = 100_000;
 
 function randomTensor(be, rows, cols, seed) {
@@ -97,7 +98,7 @@ export const matmulWorkload = {
     }).join(", ");
     const summary = [
       `peak = the larger of two multiply-add probes run in the same rounds (10 chains; a GEMM tile's 8 accumulators): ${peakLine}`,
-      "matrix-vector rows also show the time relative to streaming the matrix once (the bandwidth bound)",
+      "matrix-vector rows also show the time relative to streaming the matrix once with the read probe (the bandwidth bound); 1536×1536 floats (9 MiB) stay in this CPU's 32 MiB L3, 4096×4096 (64 MiB) come from DRAM",
       ...barCheck(shapes, wasmPaths),
     ];
     return { header, rows, summary, data: { shapes } };
@@ -113,7 +114,7 @@ function barCheck(shapes, wasmPaths) {
         const ok = s.ofPeak[p] >= 0.85 && s.vsJs[p] >= 20;
         out.push(`${ok ? "meets" : "MISSES"} the bar at n=${s.n} on ${p}: ${Math.round(100 * s.ofPeak[p])}% of peak (≥ 85%), ` +
           `${Number.isFinite(s.vsJs[p]) ? s.vsJs[p].toFixed(1) + "×" : "not measured against"} js (≥ 20×)`);
-      } else if (s.vsStream) {
+      } else if (s.vsStream && s.k === 1536) {
         out.push(`${s.vsStream[p] <= 1.25 ? "meets" : "MISSES"} the bar for ${s.m}×${s.k}×${s.n} on ${p}: ` +
           `${s.vsStream[p].toFixed(2)}× the stream time (≤ 1.25×)`);
       }
