@@ -4,6 +4,7 @@
 // measured 10-35 % slower here). Products with one row or one column are bandwidth-bound and
 // go to the streaming kernels below instead.
 import { madd, hsum, dotRaw } from "./simd";
+import { activateBlock } from "./activation";
 
 // Tile per variant. V8 on x64 gives WASM SIMD 15 xmm registers; accumulators, the B vectors and
 // the A splats of one k-step must all fit or the kernel spills and loses half its speed. Within
@@ -34,17 +35,19 @@ export function matmul_work_bytes(m: i32, k: i32, n: i32): usize {
 }
 
 /**
- * C = A·B (+ bias broadcast over rows). A is m×k, B is k×n, or n×k when `transB` (C = A·Bᵀ);
- * all row-major, C is m×n. `bias` is 0 or n floats; `work` holds `matmul_work_bytes(m,k,n)`.
+ * C = act(A·B + bias), bias broadcast over rows. A is m×k, B is k×n, or n×k when `transB`
+ * (C = A·Bᵀ); all row-major, C is m×n. `bias` is 0 or n floats; `act` an activation code
+ * (0 = none) applied to each tile as it is finished; `work` holds `matmul_work_bytes(m,k,n)`.
  */
 export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
-                           transB: bool, bias: usize, work: usize): void {
+                           transB: bool, bias: usize, act: i32, work: usize): void {
   if (m == 0 || n == 0) return;
-  if (k == 0) { fillBias(c, m, n, bias); return; }
-  if (n == 1) { gemvRows(a, b, c, m, k, bias, 0); return; } // B is a k-vector in either layout; one bias for all rows
-  if (m == 1) {
-    if (transB) gemvRows(b, a, c, n, k, bias, 1);  // row j of B dotted with a
+  if (k == 0 || n == 1 || m == 1) {
+    if (k == 0) fillBias(c, m, n, bias);
+    else if (n == 1) gemvRows(a, b, c, m, k, bias, 0); // B is a k-vector in either layout; one bias for all rows
+    else if (transB) gemvRows(b, a, c, n, k, bias, 1); // row j of B dotted with a
     else vecmat(a, b, c, k, n, bias);
+    if (act) activateBlock(act, c, n, m, n); // one row or one column: small, still in cache
     return;
   }
   const kcMax = min(k, KC);
@@ -54,7 +57,7 @@ export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
   const ldc = <usize>n << 2;
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
-    const first = pc == 0;
+    const first = pc == 0, last = pc + kc == k;
     if (transB) packRows(b, k, n, pc, kc, NR, packedB); else packB(b, n, pc, kc, packedB);
     for (let ic = 0; ic < m; ic += MC) {
       const mc = min(MC, m - ic);
@@ -73,6 +76,7 @@ export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
             microKernel(kc, pa, pb, tile, <usize>(NR << 2), true, 0);
             storeEdge(tile, cij, ldc, mr, nr, first, biasj);
           }
+          if (last && act) activateBlock(act, cij, n, mr, nr);
         }
       }
     }

@@ -1,4 +1,5 @@
 import { Backend, BACKEND_NAMES, type BackendName, type MatmulOptions, type TensorData, type TensorLike } from "./backend";
+import type { Activation } from "./activation";
 import { BackendError, InputError } from "./errors";
 import { createJsKernels } from "./js/kernels";
 import type { GrowableMemory } from "./kernels";
@@ -94,8 +95,24 @@ export function tensor(data: TensorData, shape?: readonly number[]): Tensor { re
 export function zeros(shape: readonly number[]): Tensor { return getBackend().zeros(shape); }
 /** Matrix product with numpy's shape rules; see `Backend.matmul`. */
 export function matmul(a: TensorLike, b: TensorLike, options?: MatmulOptions): Tensor { return on(a, b).matmul(a, b, options); }
-/** `x·W + bias`, the bias fused into the product; see `Backend.dense`. */
-export function dense(x: TensorLike, weights: TensorLike, bias?: TensorLike): Tensor { return on(x, weights, bias).dense(x, weights, bias); }
+/** `activation(x·W + bias)`, bias and activation fused into the product; see `Backend.dense`. */
+export function dense(x: TensorLike, weights: TensorLike, bias?: TensorLike | null, activation?: Activation): Tensor {
+  return on(x, weights, bias).dense(x, weights, bias, activation);
+}
+/** An activation applied elementwise. */
+export function activate(a: TensorLike, activation: Activation): Tensor { return on(a).activate(a, activation); }
+/** max(x, 0). */
+export function relu(a: TensorLike): Tensor { return on(a).activate(a, "relu"); }
+/** GELU, exact form x·Φ(x) = ½x(1 + erf(x/√2)). */
+export function gelu(a: TensorLike): Tensor { return on(a).activate(a, "gelu"); }
+/** GELU, tanh approximation (GPT-2's). */
+export function geluTanh(a: TensorLike): Tensor { return on(a).activate(a, "gelu_tanh"); }
+/** x·sigmoid(x) (swish). */
+export function silu(a: TensorLike): Tensor { return on(a).activate(a, "silu"); }
+/** 1 / (1 + e^-x). */
+export function sigmoid(a: TensorLike): Tensor { return on(a).activate(a, "sigmoid"); }
+/** Hyperbolic tangent. */
+export function tanh(a: TensorLike): Tensor { return on(a).activate(a, "tanh"); }
 /** Matrix transpose. */
 export function transpose(a: TensorLike): Tensor { return on(a).transpose(a); }
 /** Elementwise a + b with broadcasting. */

@@ -1,3 +1,4 @@
+import { activationCode, type Activation } from "./activation";
 import { BackendError, InputError, LengthError, ShapeError } from "./errors";
 import { BinaryOp, type BinaryOpName, type GrowableMemory, type Kernels, type Probes } from "./kernels";
 import { Heap, type MemoryStats } from "./memory";
@@ -164,22 +165,30 @@ export class Backend {
    * With `transposeB`, B is [n,k] and the product is A·Bᵀ.
    */
   matmul(a: TensorLike, b: TensorLike, options: MatmulOptions = {}): Tensor {
-    return this.run("matmul", [a, b], ([A, B]) => this.product("matmul", A, B, !!options.transposeB, undefined));
+    return this.run("matmul", [a, b], ([A, B]) => this.product("matmul", A, B, !!options.transposeB, undefined, 0));
   }
 
   /**
-   * A dense layer's affine map `x·W + bias`: x [batch, in] (or [in]), W [in, out], bias [out]
-   * added to every row inside the matmul's final write (no second pass).
+   * A dense layer: `activation(x·W + bias)` for x [batch, in] (or [in]), W [in, out], bias [out]
+   * or null. The bias is added in the product's final write and the activation applied to each
+   * output tile while it is still in cache: no second pass over the output.
    */
-  dense(x: TensorLike, weights: TensorLike, bias?: TensorLike): Tensor {
-    const inputs = bias === undefined ? [x, weights] : [x, weights, bias];
+  dense(x: TensorLike, weights: TensorLike, bias?: TensorLike | null, activation: Activation = "identity"): Tensor {
+    const act = activationCode("dense", activation);
+    const inputs = bias == null ? [x, weights] : [x, weights, bias];
     return this.run("dense", inputs, ([X, W, b]) => {
       if (W.rank !== 2) throw new ShapeError(`dense: weights must be [in, out], got ${formatShape(W.shape)}`);
-      return this.product("dense", X, W, false, b);
+      return this.product("dense", X, W, false, b, act);
     });
   }
 
-  private product(op: string, A: Tensor, B: Tensor, transB: boolean, bias: Tensor | undefined): Tensor {
+  /** An activation applied elementwise: relu, gelu (erf), gelu_tanh, silu, sigmoid, tanh or identity. */
+  activate(a: TensorLike, activation: Activation): Tensor {
+    const act = activationCode("activate", activation);
+    return this.run("activate", [a], ([A]) => this.produce(A.shape, (out) => this.kernels.activate_f32(act, A.ptr(), out, A.size)));
+  }
+
+  private product(op: string, A: Tensor, B: Tensor, transB: boolean, bias: Tensor | undefined, act: number): Tensor {
     const sign = `${formatShape(A.shape)} @ ${formatShape(B.shape)}${transB ? "ᵀ" : ""}`;
     if (A.rank === 0 || B.rank === 0) throw new ShapeError(`${op}: ${sign}: scalar operands are not allowed (use scale)`);
     const [m, k] = A.rank === 1 ? [1, A.shape[0]] : A.shape;
@@ -193,7 +202,7 @@ export class Backend {
     return this.produce(shape, (c) => {
       const work = workBytes > 0 ? this.heap.alloc(workBytes) : 0;
       try {
-        this.kernels.matmul_f32(A.ptr(), B.ptr(), c, m, k, n, transB && B.rank === 2 ? 1 : 0, bias ? bias.ptr() : 0, work);
+        this.kernels.matmul_f32(A.ptr(), B.ptr(), c, m, k, n, transB && B.rank === 2 ? 1 : 0, bias ? bias.ptr() : 0, act, work);
       } finally {
         if (work) this.heap.free(work);
       }

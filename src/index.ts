@@ -12,11 +12,13 @@ export {
   init, createBackend, getBackend, setBackend, bestBackendName, detectFeatures,
   tensor, zeros, matmul, dense, transpose, add, sub, mul, div, scale, axpy,
   dot, norm, sum, cosineSimilarity, normalizeRows, softmax, exp, memoryStats,
+  activate, relu, gelu, geluTanh, silu, sigmoid, tanh,
   type InitOptions,
 } from "./api";
 export { Backend, BACKEND_NAMES, type BackendName, type TensorData, type TensorLike, type MatmulOptions } from "./backend";
 export { Tensor, type NestedArray } from "./tensor";
 export { scope, keep } from "./scope";
+export { ACTIVATION_CODES, type Activation } from "./activation";
 export type { MemoryStats } from "./memory";
 export type { WasmFeatures } from "./wasm/load";
 export {

@@ -4,9 +4,9 @@
  * memory; kernels allocate nothing.
  */
 export interface Kernels {
-  /** C = A·B or A·Bᵀ (+ bias over rows); see assembly/matmul.ts. transB is 0 or 1, bias 0 for none. */
+  /** C = act(A·B or A·Bᵀ + bias over rows); see assembly/matmul.ts. transB 0 or 1, bias 0 for none, act 0 for none. */
   matmul_f32(a: number, b: number, c: number, m: number, k: number, n: number,
-             transB: number, bias: number, work: number): void;
+             transB: number, bias: number, act: number, work: number): void;
   matmul_work_bytes(m: number, k: number, n: number): number;
   transpose_f32(a: number, out: number, m: number, n: number): void;
   dot_f32(a: number, b: number, n: number): number;
@@ -20,6 +20,8 @@ export interface Kernels {
   sum_f32(a: number, n: number): number;
   softmax_rows_f32(a: number, out: number, rows: number, n: number): void;
   exp_f32(a: number, out: number, n: number): void;
+  /** out = activation(a); codes in src/activation.ts. */
+  activate_f32(kind: number, a: number, out: number, n: number): void;
 }
 
 /** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */

@@ -1,3 +1,4 @@
+import { ACTIVATION_FNS } from "../activation";
 import type { GrowableMemory, Kernels } from "../kernels";
 
 /**
@@ -23,12 +24,13 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
   const norm = (h: Float32Array, a: number, n: number): number => Math.sqrt(dot(h, a, a, n));
 
   return {
-    matmul_f32(a, b, c, m, k, n, transB, bias, _work) {
+    matmul_f32(a, b, c, m, k, n, transB, bias, act, _work) {
       const h = heap();
       a >>= 2; b >>= 2; c >>= 2; bias >>= 2;
+      const f = ACTIVATION_FNS[act];
       if (transB) {
         for (let i = 0; i < m; i++) {
-          for (let j = 0; j < n; j++) h[c + i * n + j] = dot(h, a + i * k, b + j * k, k) + (bias ? h[bias + j] : 0);
+          for (let j = 0; j < n; j++) h[c + i * n + j] = f(dot(h, a + i * k, b + j * k, k) + (bias ? h[bias + j] : 0));
         }
         return;
       }
@@ -47,6 +49,7 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
           const ap = h[ai + p], bp = b + p * n;
           for (let j = 0; j < n; j++) h[ci + j] += ap * h[bp + j];
         }
+        if (act) for (let j = 0; j < n; j++) h[ci + j] = f(h[ci + j]);
       }
     },
     matmul_work_bytes: () => 0,
@@ -109,6 +112,11 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         const inv = 1 / sum;
         for (let i = 0; i < n; i++) h[y + i] *= inv;
       }
+    },
+    activate_f32(kind, a, out, n) {
+      const h = heap(), f = ACTIVATION_FNS[kind];
+      a >>= 2; out >>= 2;
+      for (let i = 0; i < n; i++) h[out + i] = f(h[a + i]);
     },
     exp_f32(a, out, n) {
       const h = heap();
