@@ -141,5 +141,11 @@ export function normalizeRows(a: TensorLike): Tensor { return on(a).normalizeRow
 export function softmax(a: TensorLike): Tensor { return on(a).softmax(a); }
 /** Elementwise exp (SIMD, ≤ 1.5 ulp on the WASM paths). */
 export function exp(a: TensorLike): Tensor { return on(a).exp(a); }
+/** Row-wise layer normalisation; see `Backend.layerNorm`. */
+export function layerNorm(x: TensorLike, gamma?: TensorLike | null, beta?: TensorLike | null, eps?: number): Tensor {
+  return on(x, gamma, beta).layerNorm(x, gamma, beta, eps);
+}
+/** Row-wise RMS normalisation; see `Backend.rmsNorm`. */
+export function rmsNorm(x: TensorLike, gamma?: TensorLike | null, eps?: number): Tensor { return on(x, gamma).rmsNorm(x, gamma, eps); }
 /** Memory figures of the default backend. */
 export function memoryStats(): MemoryStats { return getBackend().memoryStats(); }

@@ -307,6 +307,31 @@ export class Backend {
     });
   }
 
+  /**
+   * Layer normalisation of each row (a vector: the vector): (x − mean)/√(var + eps)·gamma + beta,
+   * with the biased variance as in PyTorch. gamma and beta are [n] or null (1 and 0).
+   */
+  layerNorm(x: TensorLike, gamma?: TensorLike | null, beta?: TensorLike | null, eps = 1e-5): Tensor {
+    checkNumber("layerNorm", "eps", eps);
+    return this.run("layerNorm", [x, ...present(gamma, beta)], ([X, ...rest]) => {
+      const [rows, cols] = asMatrix(X.shape);
+      const [G, B] = [gamma == null ? undefined : rest.shift(), beta == null ? undefined : rest.shift()];
+      for (const [name, t] of [["gamma", G], ["beta", B]] as const) rowParameter("layerNorm", name, t, cols);
+      return this.produce(X.shape, (out) =>
+        this.kernels.layer_norm_f32(X.ptr(), G ? G.ptr() : 0, B ? B.ptr() : 0, out, rows, cols, eps));
+    });
+  }
+
+  /** RMS normalisation of each row: x/√(mean(x²) + eps)·gamma, gamma [n] or null. */
+  rmsNorm(x: TensorLike, gamma?: TensorLike | null, eps = 1e-6): Tensor {
+    checkNumber("rmsNorm", "eps", eps);
+    return this.run("rmsNorm", [x, ...present(gamma)], ([X, G]) => {
+      const [rows, cols] = asMatrix(X.shape);
+      rowParameter("rmsNorm", "gamma", G, cols);
+      return this.produce(X.shape, (out) => this.kernels.rms_norm_f32(X.ptr(), G ? G.ptr() : 0, out, rows, cols, eps));
+    });
+  }
+
   /** exp of every entry, with the same SIMD exp softmax uses (≤ 1.5 ulp). */
   exp(a: TensorLike): Tensor {
     return this.run("exp", [a], ([A]) => this.produce(A.shape, (out) => this.kernels.exp_f32(A.ptr(), out, A.size)));
@@ -333,6 +358,18 @@ function checkShape(op: string, shape: readonly number[]): void {
 
 function checkNumber(op: string, what: string, x: unknown): void {
   if (typeof x !== "number") throw new InputError(`${op}: ${what} must be a number, got ${describe(x)}`);
+}
+
+/** The arguments that were given (not null or undefined). */
+function present(...xs: (TensorLike | null | undefined)[]): TensorLike[] {
+  return xs.filter((x): x is TensorLike => x != null);
+}
+
+/** A per-column parameter (gamma, beta) must be a vector of the row length. */
+function rowParameter(op: string, name: string, t: Tensor | undefined, cols: number): void {
+  if (t && (t.rank !== 1 || t.size !== cols)) {
+    throw new ShapeError(`${op}: ${name} ${formatShape(t.shape)} does not match the row length ${cols}`);
+  }
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {

@@ -12,7 +12,7 @@ export {
   init, createBackend, getBackend, setBackend, bestBackendName, detectFeatures,
   tensor, zeros, matmul, dense, transpose, add, sub, mul, div, scale, axpy,
   dot, norm, sum, cosineSimilarity, normalizeRows, softmax, exp, memoryStats,
-  activate, relu, gelu, geluTanh, silu, sigmoid, tanh,
+  activate, relu, gelu, geluTanh, silu, sigmoid, tanh, layerNorm, rmsNorm,
   type InitOptions,
 } from "./api";
 export { Backend, BACKEND_NAMES, type BackendName, type TensorData, type TensorLike, type MatmulOptions } from "./backend";

@@ -22,6 +22,10 @@ export interface Kernels {
   exp_f32(a: number, out: number, n: number): void;
   /** out = activation(a); codes in src/activation.ts. */
   activate_f32(kind: number, a: number, out: number, n: number): void;
+  /** Row-wise (x − mean)/√(var + eps)·gamma + beta; gamma, beta 0 for none. */
+  layer_norm_f32(a: number, gamma: number, beta: number, out: number, rows: number, n: number, eps: number): void;
+  /** Row-wise x/√(mean(x²) + eps)·gamma; gamma 0 for none. */
+  rms_norm_f32(a: number, gamma: number, out: number, rows: number, n: number, eps: number): void;
 }
 
 /** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */

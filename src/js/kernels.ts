@@ -118,6 +118,30 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
       a >>= 2; out >>= 2;
       for (let i = 0; i < n; i++) h[out + i] = f(h[a + i]);
     },
+    layer_norm_f32(a, gamma, beta, out, rows, n, eps) {
+      const h = heap();
+      a >>= 2; gamma >>= 2; beta >>= 2; out >>= 2;
+      for (let r = 0; r < rows; r++) {
+        const x = a + r * n, y = out + r * n;
+        let mean = 0, v = 0;
+        for (let i = 0; i < n; i++) mean += h[x + i];
+        mean /= n;
+        for (let i = 0; i < n; i++) v += (h[x + i] - mean) ** 2;
+        const inv = 1 / Math.sqrt(v / n + eps);
+        for (let i = 0; i < n; i++) h[y + i] = (h[x + i] - mean) * inv * (gamma ? h[gamma + i] : 1) + (beta ? h[beta + i] : 0);
+      }
+    },
+    rms_norm_f32(a, gamma, out, rows, n, eps) {
+      const h = heap();
+      a >>= 2; gamma >>= 2; out >>= 2;
+      for (let r = 0; r < rows; r++) {
+        const x = a + r * n, y = out + r * n;
+        let ss = 0;
+        for (let i = 0; i < n; i++) ss += h[x + i] ** 2;
+        const inv = 1 / Math.sqrt(ss / n + eps);
+        for (let i = 0; i < n; i++) h[y + i] = h[x + i] * inv * (gamma ? h[gamma + i] : 1);
+      }
+    },
     exp_f32(a, out, n) {
       const h = heap();
       a >>= 2; out >>= 2;
