@@ -3,9 +3,10 @@
 // src/kernels.ts declares the same set; src/js/kernels.ts implements it in plain JS.
 export { matmul_f32, matmul_work_bytes, transpose_f32 } from "./matmul";
 export { dot_f32, norm_f32, binary_f32, scale_f32, axpy_f32, normalize_rows_f32, sum_f32 } from "./vector";
-export { softmax_rows_f32, exp_f32 } from "./softmax";
+export { softmax_rows_f32, exp_f32, mask_scores_f32 } from "./softmax";
 export { activate_f32 } from "./activation";
 export { layer_norm_f32, rms_norm_f32 } from "./norm";
+export { attention_f32, attention_work_bytes } from "./attention";
 export { probe_chains_f32, probe_tile_f32, probe_stream_f32 } from "./probe";
 
 /** First byte past the module's static data: the wrapper's allocator starts here. */

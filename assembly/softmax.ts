@@ -64,3 +64,22 @@ export function exp_f32(a: usize, out: usize, n: i32): void {
     store<f32>(out + o, f32x4.extract_lane(exp4(f32x4.splat(load<f32>(a + o))), 0));
   }
 }
+
+/**
+ * Prepares attention scores in place for softmax: s = s·scale + mask, and with `causal`
+ * -Infinity where key j lies after query i's position i + (cols − rows). `mask` is 0 or a
+ * rows×cols additive matrix with row stride ldm.
+ */
+export function mask_scores_f32(s: usize, rows: i32, cols: i32, scale: f32, mask: usize, ldm: i32, causal: bool): void {
+  const offset = cols - rows;
+  for (let i = 0; i < rows; i++) {
+    const row = s + <usize>i * <usize>cols * 4;
+    const m = mask ? mask + <usize>i * <usize>ldm * 4 : 0;
+    const visible = causal ? max(0, min(cols, i + offset + 1)) : cols;
+    for (let j = 0; j < visible; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, load<f32>(row + o) * scale + (m ? load<f32>(m + o) : 0));
+    }
+    for (let j = visible; j < cols; j++) store<f32>(row + (<usize>j << 2), -Infinity);
+  }
+}

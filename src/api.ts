@@ -1,4 +1,7 @@
-import { Backend, BACKEND_NAMES, type BackendName, type MatmulOptions, type TensorData, type TensorLike } from "./backend";
+import {
+  Backend, BACKEND_NAMES, type AttentionOptions, type AttentionWeights, type BackendName, type MatmulOptions,
+  type MultiHeadOptions, type TensorData, type TensorLike,
+} from "./backend";
 import type { Activation } from "./activation";
 import { BackendError, InputError } from "./errors";
 import { createJsKernels } from "./js/kernels";
@@ -141,6 +144,18 @@ export function normalizeRows(a: TensorLike): Tensor { return on(a).normalizeRow
 export function softmax(a: TensorLike): Tensor { return on(a).softmax(a); }
 /** Elementwise exp (SIMD, ≤ 1.5 ulp on the WASM paths). */
 export function exp(a: TensorLike): Tensor { return on(a).exp(a); }
+/** Fused scaled dot-product attention; see `Backend.attention`. */
+export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions & { returnWeights?: false }): Tensor;
+export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnWeights: true }): { output: Tensor; weights: Tensor };
+export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnWeights?: boolean } = {}):
+  Tensor | { output: Tensor; weights: Tensor } {
+  const be = on(q, k, v, options.mask);
+  return options.returnWeights ? be.attention(q, k, v, { ...options, returnWeights: true }) : be.attention(q, k, v, { ...options, returnWeights: false });
+}
+/** Multi-head attention over packed heads; see `Backend.multiHeadAttention`. */
+export function multiHeadAttention(x: TensorLike, weights: AttentionWeights, options: MultiHeadOptions): Tensor {
+  return on(x, weights.wq, options.context).multiHeadAttention(x, weights, options);
+}
 /** Row-wise layer normalisation; see `Backend.layerNorm`. */
 export function layerNorm(x: TensorLike, gamma?: TensorLike | null, beta?: TensorLike | null, eps?: number): Tensor {
   return on(x, gamma, beta).layerNorm(x, gamma, beta, eps);

@@ -14,6 +14,30 @@ export type TensorData = number | readonly number[] | readonly (readonly number[
 /** What the operations accept: a tensor of this backend, or data that is copied in for the call. */
 export type TensorLike = Tensor | TensorData;
 
+/** Options of `attention`. */
+export interface AttentionOptions {
+  /** Query i sees keys j ≤ i + (sk − sq) only (the queries are the last sq positions). */
+  causal?: boolean;
+  /** Additive [sq, sk] mask: 0 to keep, -Infinity to block (or any bias). */
+  mask?: TensorLike;
+  /** Factor on Q·Kᵀ; 1/√d by default. */
+  scale?: number;
+}
+
+/** The weights of `projections` for multi-head attention, each [in, out] like `dense`. */
+export interface AttentionWeights {
+  wq: TensorLike; wk: TensorLike; wv: TensorLike; wo: TensorLike;
+  bq?: TensorLike | null; bk?: TensorLike | null; bv?: TensorLike | null; bo?: TensorLike | null;
+}
+
+/** Options of `multiHeadAttention`. */
+export interface MultiHeadOptions extends AttentionOptions {
+  /** Number of heads; the projected width must divide by it. */
+  heads: number;
+  /** Keys and values come from this sequence instead of x (cross-attention). */
+  context?: TensorLike;
+}
+
 /** Options of `matmul`. */
 export interface MatmulOptions {
   /** Multiply by Bᵀ: B is given as [n, k] (the layout of keys in attention and of an embedding table). */
@@ -198,15 +222,8 @@ export class Backend {
       throw new ShapeError(`${op}: bias ${formatShape(bias.shape)} does not match the output width ${n} of ${sign}`);
     }
     const shape = A.rank === 1 ? (B.rank === 1 ? [] : [n]) : B.rank === 1 ? [m] : [m, n];
-    const workBytes = this.kernels.matmul_work_bytes(m, k, n);
-    return this.produce(shape, (c) => {
-      const work = workBytes > 0 ? this.heap.alloc(workBytes) : 0;
-      try {
-        this.kernels.matmul_f32(A.ptr(), B.ptr(), c, m, k, n, transB && B.rank === 2 ? 1 : 0, bias ? bias.ptr() : 0, act, work);
-      } finally {
-        if (work) this.heap.free(work);
-      }
-    });
+    return this.withWork(this.kernels.matmul_work_bytes(m, k, n), (work) => this.produce(shape, (c) =>
+      this.kernels.matmul_f32(A.ptr(), B.ptr(), c, m, k, n, transB && B.rank === 2 ? 1 : 0, bias ? bias.ptr() : 0, act, work)));
   }
 
   /** The transpose of a matrix ([m,n] → [n,m]); vectors and scalars are copied unchanged. */
@@ -330,6 +347,107 @@ export class Backend {
       rowParameter("rmsNorm", "gamma", G, cols);
       return this.produce(X.shape, (out) => this.kernels.rms_norm_f32(X.ptr(), G ? G.ptr() : 0, out, rows, cols, eps));
     });
+  }
+
+  /**
+   * Scaled dot-product attention softmax(Q·Kᵀ·scale + mask)·V, fused: the scores are produced
+   * and consumed block by block with an online softmax, so memory stays O(seq·d). Q [sq, d] (or
+   * one query [d]), K [sk, d], V [sk, dv] → [sq, dv]. A query that can see no key (fully masked)
+   * gets a row of zeros. With `returnWeights`, the [sq, sk] attention weights are computed too
+   * (that part is O(sq·sk)), e.g. for heat maps.
+   */
+  attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions & { returnWeights?: false }): Tensor;
+  attention(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnWeights: true }): { output: Tensor; weights: Tensor };
+  attention(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnWeights?: boolean } = {}):
+    Tensor | { output: Tensor; weights: Tensor } {
+    const { causal = false, mask, returnWeights = false } = options;
+    return this.run("attention", mask === undefined ? [q, k, v] : [q, k, v, mask], ([Q, K, V, M]) => {
+      const sig = `${formatShape(Q.shape)}, ${formatShape(K.shape)}, ${formatShape(V.shape)}`;
+      if (Q.rank < 1 || Q.rank > 2 || K.rank !== 2 || V.rank !== 2) {
+        throw new ShapeError(`attention: Q, K, V must be [sq,d] (or [d]), [sk,d], [sk,dv]; got ${sig}`);
+      }
+      const [sq, d] = asMatrix(Q.shape), [sk, dk] = K.shape, [sv, dv] = V.shape;
+      if (d !== dk) throw new ShapeError(`attention: ${sig}: query width ${d} and key width ${dk} differ`);
+      if (sk !== sv) throw new ShapeError(`attention: ${sig}: ${sk} keys but ${sv} values`);
+      if (M && formatShape(M.shape) !== formatShape([sq, sk])) {
+        throw new ShapeError(`attention: mask ${formatShape(M.shape)} does not match the scores [${sq},${sk}]`);
+      }
+      const scale = options.scale ?? 1 / Math.sqrt(d || 1);
+      checkNumber("attention", "scale", scale);
+      const shape = Q.rank === 1 ? [dv] : [sq, dv];
+      const output = this.withWork(this.kernels.attention_work_bytes(sq, sk, d, dv), (work) =>
+        this.produce(shape, (out) => this.kernels.attention_f32(Q.ptr(), K.ptr(), V.ptr(), out, sq, sk, d, dv,
+          d, d, dv, dv, scale, causal ? 1 : 0, M ? M.ptr() : 0, sk, work)));
+      if (!returnWeights) return output;
+      try {
+        return { output, weights: this.attentionWeights(Q, K, sq, sk, scale, causal, M) };
+      } catch (err) {
+        output.dispose();
+        throw err;
+      }
+    });
+  }
+
+  /** softmax(Q·Kᵀ·scale + mask) as a [sq, sk] tensor ([sk] for one query): the unfused path, O(sq·sk) memory. */
+  private attentionWeights(Q: Tensor, K: Tensor, sq: number, sk: number, scale: number, causal: boolean, M?: Tensor): Tensor {
+    const scores = this.product("attention", Q, K, true, undefined, 0); // [sq, sk], or [sk] for one query
+    try {
+      this.kernels.mask_scores_f32(scores.ptr(), sq, sk, scale, M ? M.ptr() : 0, sk, causal ? 1 : 0);
+      this.kernels.softmax_rows_f32(scores.ptr(), scores.ptr(), sq, sk);
+      return scores;
+    } catch (err) {
+      scores.dispose();
+      throw err;
+    }
+  }
+
+  /**
+   * Multi-head attention over packed heads: Q = x·Wq + bq, K = c·Wk + bk, V = c·Wv + bv (c = the
+   * context, x itself by default), each [seq, heads·dh]; head h attends with columns h·dh…(h+1)·dh
+   * read in place (no split copies); the heads' outputs, concatenated, go through Wo (+ bo).
+   */
+  multiHeadAttention(x: TensorLike, w: AttentionWeights, options: MultiHeadOptions): Tensor {
+    const { heads, causal = false, mask, context } = options;
+    if (!Number.isInteger(heads) || heads < 1) throw new InputError(`multiHeadAttention: heads must be a positive integer, got ${heads}`);
+    const ctx = context ?? x;
+    const q = this.dense(x, w.wq, w.bq), k = this.dense(ctx, w.wk, w.bk), v = this.dense(ctx, w.wv, w.bv);
+    let concat: Tensor | undefined;
+    try {
+      if (q.rank !== 2 || k.rank !== 2) throw new ShapeError("multiHeadAttention: x and context must be [seq, dModel]");
+      const [sq, qw] = q.shape, [sk, kw] = k.shape, vw = v.shape[1];
+      if (qw !== kw) throw new ShapeError(`multiHeadAttention: query projection width ${qw} and key projection width ${kw} differ`);
+      for (const [name, width] of [["query/key", qw], ["value", vw]] as const) {
+        if (width % heads) throw new ShapeError(`multiHeadAttention: ${name} projection width ${width} is not divisible by ${heads} heads`);
+      }
+      const dh = qw / heads, dvh = vw / heads;
+      const scale = options.scale ?? 1 / Math.sqrt(dh || 1);
+      checkNumber("multiHeadAttention", "scale", scale);
+      concat = this.run("multiHeadAttention", mask === undefined ? [] : [mask], ([M]) => {
+        if (M && formatShape(M.shape) !== formatShape([sq, sk])) {
+          throw new ShapeError(`multiHeadAttention: mask ${formatShape(M.shape)} does not match the scores [${sq},${sk}]`);
+        }
+        return this.withWork(this.kernels.attention_work_bytes(sq, sk, dh, dvh), (work) =>
+          this.produce([sq, vw], (out) => {
+            for (let h = 0; h < heads; h++) {
+              this.kernels.attention_f32(q.ptr() + h * dh * 4, k.ptr() + h * dh * 4, v.ptr() + h * dvh * 4, out + h * dvh * 4,
+                sq, sk, dh, dvh, qw, kw, vw, vw, scale, causal ? 1 : 0, M ? M.ptr() : 0, sk, work);
+            }
+          }));
+      });
+      return this.dense(concat, w.wo, w.bo);
+    } finally {
+      for (const t of [q, k, v, concat]) t?.dispose();
+    }
+  }
+
+  /** Runs `body` with `bytes` of scratch memory (0 when none is needed), freed afterwards. */
+  private withWork<R>(bytes: number, body: (work: number) => R): R {
+    const work = bytes > 0 ? this.heap.alloc(bytes) : 0;
+    try {
+      return body(work);
+    } finally {
+      if (work) this.heap.free(work);
+    }
   }
 
   /** exp of every entry, with the same SIMD exp softmax uses (≤ 1.5 ulp). */

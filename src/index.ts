@@ -12,10 +12,13 @@ export {
   init, createBackend, getBackend, setBackend, bestBackendName, detectFeatures,
   tensor, zeros, matmul, dense, transpose, add, sub, mul, div, scale, axpy,
   dot, norm, sum, cosineSimilarity, normalizeRows, softmax, exp, memoryStats,
-  activate, relu, gelu, geluTanh, silu, sigmoid, tanh, layerNorm, rmsNorm,
+  activate, relu, gelu, geluTanh, silu, sigmoid, tanh, layerNorm, rmsNorm, attention, multiHeadAttention,
   type InitOptions,
 } from "./api";
-export { Backend, BACKEND_NAMES, type BackendName, type TensorData, type TensorLike, type MatmulOptions } from "./backend";
+export {
+  Backend, BACKEND_NAMES, type BackendName, type TensorData, type TensorLike, type MatmulOptions,
+  type AttentionOptions, type AttentionWeights, type MultiHeadOptions,
+} from "./backend";
 export { Tensor, type NestedArray } from "./tensor";
 export { scope, keep } from "./scope";
 export { ACTIVATION_CODES, type Activation } from "./activation";

@@ -26,6 +26,13 @@ export interface Kernels {
   layer_norm_f32(a: number, gamma: number, beta: number, out: number, rows: number, n: number, eps: number): void;
   /** Row-wise x/√(mean(x²) + eps)·gamma; gamma 0 for none. */
   rms_norm_f32(a: number, gamma: number, out: number, rows: number, n: number, eps: number): void;
+  /** Fused softmax(Q·Kᵀ·scale + mask)·V with row strides; see assembly/attention.ts. causal 0 or 1, mask 0 for none. */
+  attention_f32(q: number, k: number, v: number, out: number, sq: number, sk: number, d: number, dv: number,
+                ldq: number, ldk: number, ldv: number, ldo: number, scale: number, causal: number,
+                mask: number, ldm: number, work: number): void;
+  attention_work_bytes(sq: number, sk: number, d: number, dv: number): number;
+  /** In place: s = s·scale + mask, -Infinity above the causal diagonal. */
+  mask_scores_f32(s: number, rows: number, cols: number, scale: number, mask: number, ldm: number, causal: number): void;
 }
 
 /** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */

@@ -142,6 +142,40 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         for (let i = 0; i < n; i++) h[y + i] = h[x + i] * inv * (gamma ? h[gamma + i] : 1);
       }
     },
+    attention_f32(q, k, v, out, sq, sk, d, dv, ldq, ldk, ldv, ldo, scale, causal, mask, ldm, _work) {
+      const h = heap();
+      q >>= 2; k >>= 2; v >>= 2; out >>= 2; mask >>= 2;
+      const s = new Float64Array(sk), acc = new Float64Array(dv);
+      for (let i = 0; i < sq; i++) {
+        const visible = causal ? Math.max(0, Math.min(sk, i + sk - sq + 1)) : sk;
+        let mx = -Infinity;
+        for (let j = 0; j < visible; j++) {
+          s[j] = dot(h, q + i * ldq, k + j * ldk, d) * scale + (mask ? h[mask + i * ldm + j] : 0);
+          if (s[j] > mx || Number.isNaN(s[j])) mx = s[j];
+        }
+        acc.fill(0);
+        let sum = 0;
+        if (mx !== -Infinity) {
+          for (let j = 0; j < visible; j++) {
+            const p = Math.exp(s[j] - mx);
+            sum += p;
+            for (let c = 0; c < dv; c++) acc[c] += p * h[v + j * ldv + c];
+          }
+        }
+        for (let c = 0; c < dv; c++) h[out + i * ldo + c] = sum > 0 ? acc[c] / sum : 0;
+      }
+    },
+    attention_work_bytes: () => 0,
+    mask_scores_f32(s, rows, cols, scale, mask, ldm, causal) {
+      const h = heap();
+      s >>= 2; mask >>= 2;
+      for (let i = 0; i < rows; i++) {
+        const visible = causal ? Math.max(0, Math.min(cols, i + cols - rows + 1)) : cols;
+        for (let j = 0; j < cols; j++) {
+          h[s + i * cols + j] = j < visible ? h[s + i * cols + j] * scale + (mask ? h[mask + i * ldm + j] : 0) : -Infinity;
+        }
+      }
+    },
     exp_f32(a, out, n) {
       const h = heap();
       a >>= 2; out >>= 2;

@@ -1,0 +1,152 @@
+// Fused scaled dot-product attention: softmax(Q·Kᵀ·scale + mask)·V, tiled, with an online
+// (streaming) softmax, so memory is O(seq·d) and the seq × seq score matrix never exists.
+// Both products run on the GEMM micro-kernel: Kᵀ and V are packed once per call, each block of
+// queries once, and the probabilities are written straight into the packed layout P·V reads.
+import { MR, NR, roundUp, align64, microKernel, packRows, packB } from "./gemm";
+import { exp4, hmax } from "./simd";
+
+const BQ: i32 = MR * 16; // queries per block
+const BK: i32 = NR * 8;  // keys per block
+
+/** Scratch bytes `attention_f32` needs. */
+export function attention_work_bytes(sq: i32, sk: i32, d: i32, dv: i32): usize {
+  const dvp = roundUp(dv, NR);
+  return align64(<usize>roundUp(sk, NR) * <usize>d * 4) // packed Kᵀ
+    + align64(<usize>sk * <usize>dvp * 4)                 // packed V
+    + align64(<usize>BQ * <usize>d * 4)                   // packed Q block
+    + align64(<usize>(BQ * BK) * 4)                       // scores
+    + align64(<usize>(BQ * BK) * 4)                       // packed probabilities
+    + align64(<usize>BQ * <usize>dvp * 4)                 // output accumulator
+    + align64(<usize>BQ * 8);                             // running max and sum per row
+}
+
+/**
+ * out = softmax(Q·Kᵀ·scale + mask)·V. Q is sq×d, K sk×d, V sk×dv, out sq×dv, each row-major
+ * with its own row stride (ldq, ldk, ldv, ldo, in floats) so heads can be read from packed
+ * [seq, heads·d] matrices in place. `mask` is 0 or an additive sq×sk matrix (row stride ldm;
+ * -Infinity blocks). `causal` lets query i see keys j ≤ i + (sk − sq): the queries are the last
+ * sq positions. A row that can see no key gets zeros.
+ */
+export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32, sk: i32, d: i32, dv: i32,
+                              ldq: i32, ldk: i32, ldv: i32, ldo: i32, scale: f32, causal: bool,
+                              mask: usize, ldm: i32, work: usize): void {
+  if (sq == 0 || dv == 0) return;
+  const dvp = roundUp(dv, NR);
+  const packedK = work;
+  const packedV = packedK + align64(<usize>roundUp(sk, NR) * <usize>d * 4);
+  const packedQ = packedV + align64(<usize>sk * <usize>dvp * 4);
+  const scores = packedQ + align64(<usize>BQ * <usize>d * 4);
+  const probs = scores + align64(<usize>(BQ * BK) * 4);
+  const acc = probs + align64(<usize>(BQ * BK) * 4);
+  const rowMax = acc + align64(<usize>BQ * <usize>dvp * 4);
+  const rowSum = rowMax + <usize>BQ * 4;
+  const offset = sk - sq;
+
+  packRows(k, ldk, sk, 0, d, NR, packedK);
+  packB(v, ldv, dv, 0, sk, packedV);
+  for (let i0 = 0; i0 < sq; i0 += BQ) {
+    const bq = min(BQ, sq - i0);
+    packRows(q + <usize>i0 * <usize>ldq * 4, ldq, bq, 0, d, MR, packedQ);
+    memory.fill(acc, 0, <usize>BQ * <usize>dvp * 4);
+    for (let i = 0; i < bq; i++) {
+      store<f32>(rowMax + (<usize>i << 2), -Infinity);
+      store<f32>(rowSum + (<usize>i << 2), 0);
+    }
+    // keys past the last query's reach are masked for every row of the block
+    const reach = causal ? min(sk, i0 + bq + offset) : sk;
+    for (let j0 = 0; j0 < reach; j0 += BK) {
+      const bk = min(BK, sk - j0);
+      // S = Q_blk · K_blkᵀ (padded rows and columns are zeros and are ignored below)
+      for (let ir = 0; ir < bq; ir += MR) {
+        for (let jr = 0; jr < bk; jr += NR) {
+          microKernel(d, packedQ + <usize>(ir * d) * 4, packedK + <usize>((j0 + jr) * d) * 4,
+            scores + <usize>(ir * BK + jr) * 4, <usize>BK * 4, true, 0);
+        }
+      }
+      memory.fill(probs, 0, <usize>(roundUp(bq, MR) * bk) * 4);
+      for (let i = 0; i < bq; i++) {
+        const qi = i0 + i;
+        const limit = causal ? min(bk, qi + offset - j0 + 1) : bk;
+        if (limit <= 0) continue;
+        onlineSoftmaxRow(scores + <usize>(i * BK) * 4, limit, scale,
+          mask ? mask + (<usize>qi * <usize>ldm + <usize>j0) * 4 : 0,
+          probs + <usize>((i / MR) * MR * bk + i % MR) * 4,
+          rowMax + (<usize>i << 2), rowSum + (<usize>i << 2), acc + <usize>(i * dvp) * 4, dv);
+      }
+      // acc += P · V_blk
+      for (let ir = 0; ir < bq; ir += MR) {
+        for (let jr = 0; jr < dv; jr += NR) {
+          microKernel(bk, probs + <usize>(ir * bk) * 4, packedV + <usize>(jr * sk + j0 * NR) * 4,
+            acc + <usize>(ir * dvp + jr) * 4, <usize>dvp * 4, false, 0);
+        }
+      }
+    }
+    for (let i = 0; i < bq; i++) {
+      const l = load<f32>(rowSum + (<usize>i << 2));
+      const inv: f32 = l > 0 ? <f32>1 / l : 0;
+      const src = acc + <usize>(i * dvp) * 4, dst = out + <usize>(i0 + i) * <usize>ldo * 4;
+      const iv = f32x4.splat(inv);
+      let c = 0;
+      for (; c + 4 <= dv; c += 4) v128.store(dst + (<usize>c << 2), f32x4.mul(v128.load(src + (<usize>c << 2)), iv));
+      for (; c < dv; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>c << 2)) * inv);
+    }
+  }
+}
+
+/**
+ * One row's online-softmax step over `n` visible scores: scale and mask them, raise the
+ * running max, rescale the running sum and the output accumulator by exp(old − new), and write
+ * exp(s − max) into the packed probabilities (stride MR floats per key).
+ */
+function onlineSoftmaxRow(s: usize, n: i32, scale: f32, mask: usize, p: usize,
+                          maxPtr: usize, sumPtr: usize, accRow: usize, dv: i32): void {
+  const sv = f32x4.splat(scale);
+  let mv = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    let x = f32x4.mul(v128.load(s + o), sv);
+    if (mask) x = f32x4.add(x, v128.load(mask + o));
+    v128.store(s + o, x);
+    mv = f32x4.max(mv, x);
+  }
+  let mx = hmax(mv);
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    let x = load<f32>(s + o) * scale;
+    if (mask) x += load<f32>(mask + o);
+    store<f32>(s + o, x);
+    mx = Mathf.max(mx, x);
+  }
+  const old = load<f32>(maxPtr);
+  const m = Mathf.max(old, mx);
+  if (m == -Infinity) return; // nothing visible yet: probabilities stay 0
+  const mvec = f32x4.splat(m);
+  let sum: f32 = 0;
+  j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const e = exp4(f32x4.sub(v128.load(s + (<usize>j << 2)), mvec));
+    const pj = p + <usize>(j * MR) * 4;
+    store<f32>(pj, f32x4.extract_lane(e, 0));
+    store<f32>(pj + <usize>MR * 4, f32x4.extract_lane(e, 1));
+    store<f32>(pj + <usize>(2 * MR) * 4, f32x4.extract_lane(e, 2));
+    store<f32>(pj + <usize>(3 * MR) * 4, f32x4.extract_lane(e, 3));
+    sum += (f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1)) + (f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3));
+  }
+  for (; j < n; j++) {
+    const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(s + (<usize>j << 2)) - m)), 0);
+    store<f32>(p + <usize>(j * MR) * 4, e);
+    sum += e;
+  }
+  if (old != m) {
+    const alpha = f32x4.extract_lane(exp4(f32x4.splat(old - m)), 0); // 0 when old = -Infinity
+    store<f32>(sumPtr, load<f32>(sumPtr) * alpha + sum);
+    const av = f32x4.splat(alpha);
+    let c = 0;
+    for (; c + 4 <= dv; c += 4) v128.store(accRow + (<usize>c << 2), f32x4.mul(v128.load(accRow + (<usize>c << 2)), av));
+    for (; c < dv; c++) store<f32>(accRow + (<usize>c << 2), load<f32>(accRow + (<usize>c << 2)) * alpha);
+  } else {
+    store<f32>(sumPtr, load<f32>(sumPtr) + sum);
+  }
+  store<f32>(maxPtr, m);
+}

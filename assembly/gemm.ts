@@ -1,0 +1,161 @@
+// GEMM building blocks shared by matmul and attention: the tile shape of each build, packing
+// into slivers, and the register-blocked micro-kernels.
+import { madd } from "./simd";
+
+// Tile per variant. V8 on x64 gives WASM SIMD 15 xmm registers; accumulators, the B vectors and
+// the A splats of one k-step must all fit or the kernel spills and loses half its speed. Within
+// that, more accumulator chains hide more latency. Measured against the peak probes (one
+// process, alternating): FMA 3x12 83 %, 2x16 78 %, 5x8 75 %; mul+add 5x8 96 %, 2x16 91 %, 3x12 67 %.
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 5;
+export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
+export const KC: i32 = 512;     // a B sliver (KC × NR floats: 16-24 KiB) stays in L1
+export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-480 KiB) stays in L2
+// (KC 256-512 and MC 16-48 tiles all measured within a few % here; these were best for both.)
+
+// @ts-ignore: decorator
+@inline export function roundUp(x: i32, to: i32): i32 { return (x + to - 1) / to * to; }
+// @ts-ignore: decorator
+@inline export function align64(bytes: usize): usize { return (bytes + 63) & ~<usize>63; }
+
+// @ts-ignore: decorator
+@inline export function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize,
+                             first: bool, bias: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) kernel3x12(kc, pa, pb, c, ldc, first, bias);
+  else kernel5x8(kc, pa, pb, c, ldc, first, bias);
+}
+
+/** Writes (first k-block: plus bias) or adds the mr×nr corner of an edge tile into C. */
+export function storeEdge(tile: usize, c: usize, ldc: usize, mr: i32, nr: i32, first: bool, bias: usize): void {
+  for (let i = 0; i < mr; i++) {
+    const t = tile + <usize>(i * NR) * 4;
+    const row = c + <usize>i * ldc;
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j << 2;
+      let v = load<f32>(t + o);
+      if (!first) v += load<f32>(row + o);
+      else if (bias) v += load<f32>(bias + o);
+      store<f32>(row + o, v);
+    }
+  }
+}
+
+/** Packs rows pc:pc+kc of B (row-major, n columns, row stride ld floats) into NR-wide slivers, zero-padding the last. */
+export function packB(b: usize, ld: i32, n: i32, pc: i32, kc: i32, out: usize): void {
+  const ldb = <usize>ld << 2;
+  for (let jr = 0; jr < n; jr += NR) {
+    const nr = min(NR, n - jr);
+    let src = b + (<usize>pc * <usize>ld + <usize>jr) * 4;
+    let dst = out + <usize>jr * <usize>kc * 4;
+    if (nr == NR) {
+      for (let p = 0; p < kc; p++, src += ldb, dst += <usize>NR * 4) {
+        for (let j = 0; j < NR; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+      }
+    } else {
+      for (let p = 0; p < kc; p++, src += ldb, dst += <usize>NR * 4) {
+        for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), j < nr ? load<f32>(src + (<usize>j << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * Packs columns pc:pc+kc of `rows` rows of a row-major matrix (row length ld) into slivers of
+ * `width` rows, k-major inside a sliver, zero-padding the last: A's MR-tall slivers, and Bᵀ's
+ * NR-wide ones when B is given as n×k.
+ */
+export function packRows(src: usize, ld: i32, rows: i32, pc: i32, kc: i32, width: i32, out: usize): void {
+  const step = <usize>width << 2;
+  for (let r0 = 0; r0 < rows; r0 += width) {
+    const dst = out + <usize>r0 * <usize>kc * 4;
+    for (let i = 0; i < width; i++) {
+      let d = dst + (<usize>i << 2);
+      if (r0 + i < rows) {
+        const row = src + (<usize>(r0 + i) * <usize>ld + <usize>pc) * 4;
+        for (let p = 0; p < kc; p++, d += step) store<f32>(d, load<f32>(row + (<usize>p << 2)));
+      } else {
+        for (let p = 0; p < kc; p++, d += step) store<f32>(d, 0);
+      }
+    }
+  }
+}
+
+/** 3×12 tile, for the FMA build: 9 accumulator chains, 3 B vectors, 3 A splats (15 live). */
+// Inlined into the macro-kernel: a call per tile measured 10 % slower in the FMA build.
+// @ts-ignore: decorator
+@inline function kernel3x12(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
+  const end = pb + <usize>kc * 48;
+  while (pb < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01); c02 = madd(a, b2, c02);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11); c12 = madd(a, b2, c12);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21); c22 = madd(a, b2, c22);
+    pa += 12; pb += 48;
+  }
+  const c1 = c + ldc, c2 = c1 + ldc;
+  if (!first) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16)); c02 = f32x4.add(c02, v128.load(c, 32));
+    c10 = f32x4.add(c10, v128.load(c1)); c11 = f32x4.add(c11, v128.load(c1, 16)); c12 = f32x4.add(c12, v128.load(c1, 32));
+    c20 = f32x4.add(c20, v128.load(c2)); c21 = f32x4.add(c21, v128.load(c2, 16)); c22 = f32x4.add(c22, v128.load(c2, 32));
+  } else if (bias) {
+    const b0 = v128.load(bias), b1 = v128.load(bias, 16), b2 = v128.load(bias, 32);
+    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1); c02 = f32x4.add(c02, b2);
+    c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1); c12 = f32x4.add(c12, b2);
+    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1); c22 = f32x4.add(c22, b2);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
+  v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32);
+  v128.store(c2, c20); v128.store(c2, c21, 16); v128.store(c2, c22, 32);
+}
+
+/**
+ * 5×8 tile, for the mul+add build: 10 accumulators, 2 B vectors. Rows 0-3 of A come from one
+ * v128 load and lane shuffles, row 4 from a splat load; five splat loads would be hoisted to
+ * the top of the loop by V8 and spill (15 live vectors at most).
+ */
+// @ts-ignore: decorator
+@inline function kernel5x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  const end = pb + <usize>kc * 32;
+  while (pb < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const av = v128.load(pa);
+    let a = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    a = v128.load32_splat(pa, 16);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    pa += 20; pb += 32;
+  }
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
+  if (!first) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c1)); c11 = f32x4.add(c11, v128.load(c1, 16));
+    c20 = f32x4.add(c20, v128.load(c2)); c21 = f32x4.add(c21, v128.load(c2, 16));
+    c30 = f32x4.add(c30, v128.load(c3)); c31 = f32x4.add(c31, v128.load(c3, 16));
+    c40 = f32x4.add(c40, v128.load(c4)); c41 = f32x4.add(c41, v128.load(c4, 16));
+  } else if (bias) {
+    const b0 = v128.load(bias), b1 = v128.load(bias, 16);
+    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1); c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
+    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1); c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+    c40 = f32x4.add(c40, b0); c41 = f32x4.add(c41, b1);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+  v128.store(c4, c40); v128.store(c4, c41, 16);
+}
+
