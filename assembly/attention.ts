@@ -108,7 +108,7 @@ function onlineSoftmaxRow(s: usize, n: i32, scale: f32, mask: usize, p: usize,
     let x = f32x4.mul(v128.load(s + o), sv);
     if (mask) x = f32x4.add(x, v128.load(mask + o));
     v128.store(s + o, x);
-    mv = f32x4.max(mv, x);
+    mv = f32x4.pmax(mv, x); // a NaN score turns the row NaN through exp below
   }
   let mx = hmax(mv);
   for (; j < n; j++) {

@@ -62,8 +62,10 @@ export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
             microKernel(kc, pa, pb, tile, <usize>(NR << 2), true, 0);
             storeEdge(tile, cij, ldc, mr, nr, first, biasj);
           }
-          if (last && act) activateBlock(act, cij, n, mr, nr);
         }
+        // The finished mc × nr column sliver is still in L1: apply the activation now, once per
+        // sliver (once per tile costs more in setting up constants than in the math).
+        if (last && act) activateBlock(act, c + <usize>ic * ldc + (<usize>jr << 2), n, mc, nr);
       }
     }
   }

@@ -15,14 +15,24 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
   if (n == 0) return;
   let mv = f32x4.splat(-Infinity);
   let i = 0;
-  for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, v128.load(x + (<usize>i << 2)));
+  // pseudo-max may pass over a NaN; exp(NaN − max) then makes the whole row NaN all the same
+  for (; i + 4 <= n; i += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>i << 2)));
   let mx = hmax(mv);
   for (; i < n; i++) mx = Mathf.max(mx, load<f32>(x + (<usize>i << 2)));
   if (mx == -Infinity) { memory.fill(y, 0, <usize>n << 2); return; }
 
   const mxv = f32x4.splat(mx);
-  let sv = f32x4.splat(0);
+  let sv = f32x4.splat(0), sv1 = f32x4.splat(0);
   i = 0;
+  for (; i + 8 <= n; i += 8) { // two independent exps per step: twice the throughput here
+    const o = <usize>i << 2;
+    const e0 = exp4(f32x4.sub(v128.load(x + o), mxv)), e1 = exp4(f32x4.sub(v128.load(x + o, 16), mxv));
+    v128.store(y + o, e0);
+    v128.store(y + o, e1, 16);
+    sv = f32x4.add(sv, e0);
+    sv1 = f32x4.add(sv1, e1);
+  }
+  sv = f32x4.add(sv, sv1);
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const e = exp4(f32x4.sub(v128.load(x + o), mxv));
@@ -55,6 +65,12 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
 /** exp of n floats with the softmax's SIMD exp (exported so tests can measure its accuracy). */
 export function exp_f32(a: usize, out: usize, n: i32): void {
   let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    const x0 = v128.load(a + o), x1 = v128.load(a + o, 16);
+    v128.store(out + o, exp4(x0));
+    v128.store(out + o, exp4(x1), 16);
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(out + o, exp4(v128.load(a + o)));

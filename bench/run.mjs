@@ -6,6 +6,7 @@ import os from "node:os";
 import { createBackend, detectFeatures } from "../dist/index.js";
 import { markdownTable, measure, progress, table } from "./harness.mjs";
 import { matmulWorkload } from "./workloads/matmul.mjs";
+import { attentionWorkload, denseWorkload } from "./workloads/layers.mjs";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -21,7 +22,7 @@ const machine = {
   wasmFeatures: features, date: new Date().toISOString(),
 };
 
-const workloads = [matmulWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
+const workloads = [matmulWorkload, denseWorkload, attentionWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
 const ctx = { backends, paths, quick, measure, progress };
 const results = { machine, quick, workloads: {} };
 const sections = {};

@@ -1,0 +1,108 @@
+// Layers: fused attention against our own unfused composition (and the pure-JS path), and a
+// dense layer with its fused gelu against the bare matmul of the same shape.
+
+function randomTensor(be, rows, cols, seed) {
+  const data = new Float32Array(rows * cols);
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; data[i] = s / 2 ** 32 - 0.5; }
+  return be.tensor(data, [rows, cols]);
+}
+
+const maxDiff = (a, b) => { let w = 0; for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i])); return w; };
+
+/** Unfused attention: the full score matrix, softmax, then ·V. */
+function unfused(be, Q, K, V, d) {
+  const s = be.matmul(Q, K, { transposeB: true }), ss = be.scale(s, 1 / Math.sqrt(d));
+  s.dispose();
+  const p = be.softmax(ss);
+  ss.dispose();
+  const out = be.matmul(p, V);
+  p.dispose();
+  return out;
+}
+
+/** Extra bytes a call needs beyond its inputs: peak live bytes during it, minus live bytes before. */
+function peakExtra(be, fn) {
+  be.heap.resetPeak();
+  const before = be.memoryStats().liveBytes;
+  fn().dispose();
+  return be.memoryStats().peakBytes - before;
+}
+
+export const attentionWorkload = {
+  name: "attention",
+  title: "attention, one head, d = 64: ms per call (fused vs our unfused composition), extra memory",
+  async run({ backends, paths, quick, measure, progress }) {
+    const d = 64, rows = [], data = [];
+    const opts = quick ? { rounds: 3, sampleMs: 30, warmupMs: 40 } : { rounds: 7, sampleMs: 100, warmupMs: 150 };
+    for (const seq of [128, 512, 2048]) {
+      progress(`attention seq ${seq}`);
+      const inputs = Object.fromEntries(paths.map((p) => [p, [1, 2, 3].map((s) => randomTensor(backends[p], seq, d, s))]));
+      const cands = [];
+      for (const p of paths) {
+        const be = backends[p], [Q, K, V] = inputs[p];
+        const fused = be.attention(Q, K, V), plain = unfused(be, Q, K, V, d);
+        const diff = maxDiff(fused.toFloat32Array(), plain.toFloat32Array());
+        fused.dispose(); plain.dispose();
+        if (diff > 1e-4) throw new Error(`attention seq ${seq} on ${p}: fused and unfused differ by ${diff}`);
+        if (p === "js" && seq > 512 && quick) continue;
+        cands.push({ name: `${p} fused`, run: () => be.attention(Q, K, V).dispose() });
+        if (p !== "js") cands.push({ name: `${p} unfused`, run: () => unfused(be, Q, K, V, d).dispose() });
+      }
+      const t = measure(cands, opts);
+      const row = [`seq ${seq}`], entry = { seq, d, ms: {}, extraBytes: {} };
+      for (const p of paths) {
+        const f = t[`${p} fused`]?.median, u = t[`${p} unfused`]?.median;
+        entry.ms[p] = { fused: f ?? null, unfused: u ?? null };
+        const be = backends[p], [Q, K, V] = inputs[p];
+        entry.extraBytes[p] = { fused: peakExtra(be, () => be.attention(Q, K, V)), unfused: p === "js" ? null : peakExtra(be, () => unfused(be, Q, K, V, d)) };
+        row.push(f === undefined ? "—" : f.toFixed(3));
+        if (p !== "js") row.push(u.toFixed(3), `${(u / f).toFixed(2)}×`, `${mib(entry.extraBytes[p].fused)} / ${mib(entry.extraBytes[p].unfused)}`);
+      }
+      rows.push(row);
+      data.push(entry);
+      for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
+    }
+    const wasm = paths.filter((p) => p !== "js");
+    const header = ["shape", "js fused", ...wasm.flatMap((p) => [`${p} fused`, "unfused", "unfused/fused", "extra MiB fused / unfused"])];
+    const summary = data.filter((e) => e.seq >= 512).flatMap((e) => wasm.map((p) => {
+      const r = e.ms[p].unfused / e.ms[p].fused;
+      return `${r >= 1.3 ? "meets" : "MISSES"} the bar at seq ${e.seq} on ${p}: fused ${r.toFixed(2)}× faster than our unfused path (≥ 1.3×)`;
+    }));
+    return { header, rows, summary, data };
+  },
+};
+
+const mib = (b) => (b / 2 ** 20).toFixed(b < 2 ** 20 ? 2 : 1);
+
+export const denseWorkload = {
+  name: "dense",
+  title: "dense layer 128×384 → 1536: ms per call, fused bias + gelu vs the bare matmul",
+  async run({ backends, paths, quick, measure }) {
+    const [m, k, n] = [128, 384, 1536];
+    const opts = quick ? { rounds: 3, sampleMs: 30, warmupMs: 40 } : { rounds: 9, sampleMs: 80, warmupMs: 150 };
+    const cands = [], inputs = {};
+    for (const p of paths) {
+      const be = backends[p];
+      inputs[p] = [randomTensor(be, m, k, 1), randomTensor(be, k, n, 2), randomTensor(be, 1, n, 3)];
+      const bias = be.tensor(inputs[p][2].toFloat32Array());
+      inputs[p][2].dispose();
+      inputs[p][2] = bias;
+      const [X, W, b] = inputs[p];
+      cands.push({ name: `${p} matmul`, run: () => be.matmul(X, W).dispose() });
+      cands.push({ name: `${p} dense+gelu`, run: () => be.dense(X, W, b, "gelu").dispose() });
+      cands.push({ name: `${p} unfused`, run: () => { const y = be.matmul(X, W), z = be.add(y, b), a = be.activate(z, "gelu"); y.dispose(); z.dispose(); a.dispose(); } });
+    }
+    const t = measure(cands, opts);
+    const rows = paths.map((p) => {
+      const mm = t[`${p} matmul`].median, dg = t[`${p} dense+gelu`].median, un = t[`${p} unfused`].median;
+      return [p, mm.toFixed(3), dg.toFixed(3), `${(dg / mm).toFixed(3)}×`, un.toFixed(3)];
+    });
+    const summary = paths.filter((p) => p !== "js").map((p) => {
+      const r = t[`${p} dense+gelu`].median / t[`${p} matmul`].median;
+      return `${r <= 1.1 ? "meets" : "MISSES"} the bar on ${p}: dense + gelu takes ${r.toFixed(3)}× the bare matmul (≤ 1.1×)`;
+    });
+    for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
+    return { header: ["path", "matmul ms", "dense+gelu ms", "ratio", "matmul, add, gelu ms"], rows, summary, data: { ms: Object.fromEntries(Object.entries(t).map(([k2, v]) => [k2, v.median])) } };
+  },
+};
