@@ -142,8 +142,8 @@ export class Backend {
     return this.produce(shape, (ptr, size) => init(this.heap.f32(ptr, size)));
   }
 
-  /** Allocates an output, runs `write` on it, and frees it again if `write` throws. */
-  private produce(shape: readonly number[], write: (ptr: number, size: number) => void): Tensor {
+  /** @internal Allocates an output, runs `write` on it, and frees it again if `write` throws. */
+  produce(shape: readonly number[], write: (ptr: number, size: number) => void): Tensor {
     const size = sizeOf(shape);
     const ptr = this.heap.alloc(size * 4);
     try {
@@ -159,7 +159,8 @@ export class Backend {
    * Runs `body` on the inputs as tensors of this backend: data is copied into temporary tensors,
    * freed when `body` returns or throws; a disposed tensor or one of another backend is an error.
    */
-  private run<R>(op: string, inputs: TensorLike[], body: (ts: Tensor[]) => R): R {
+  /** @internal (for the layer and cache helpers) */
+  run<R>(op: string, inputs: TensorLike[], body: (ts: Tensor[]) => R): R {
     const temps: Tensor[] = [];
     try {
       const ts = inputs.map((x, i) => {
@@ -440,8 +441,8 @@ export class Backend {
     }
   }
 
-  /** Runs `body` with `bytes` of scratch memory (0 when none is needed), freed afterwards. */
-  private withWork<R>(bytes: number, body: (work: number) => R): R {
+  /** @internal Runs `body` with `bytes` of scratch memory (0 when none is needed), freed afterwards. */
+  withWork<R>(bytes: number, body: (work: number) => R): R {
     const work = bytes > 0 ? this.heap.alloc(bytes) : 0;
     try {
       return body(work);

@@ -21,6 +21,8 @@ export {
 } from "./backend";
 export { Tensor, type NestedArray } from "./tensor";
 export { scope, keep } from "./scope";
+export { Linear, Sequential, type Layer, type LinearOptions } from "./nn";
+export { KVCache, type KVCacheOptions } from "./kv-cache";
 export { ACTIVATION_CODES, type Activation } from "./activation";
 export type { MemoryStats } from "./memory";
 export type { WasmFeatures } from "./wasm/load";
