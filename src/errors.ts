@@ -42,3 +42,8 @@ export class MemoryLimitError extends WasmlaError {
 export class BackendError extends WasmlaError {
   constructor(message: string) { super("BACKEND", message); }
 }
+
+/** A file is not what it claims to be: truncated, corrupt header, offsets out of bounds, wrong dtype. */
+export class FormatError extends WasmlaError {
+  constructor(message: string) { super("FORMAT", message); }
+}

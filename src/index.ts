@@ -23,9 +23,11 @@ export { Tensor, type NestedArray } from "./tensor";
 export { scope, keep } from "./scope";
 export { Linear, Sequential, type Layer, type LinearOptions } from "./nn";
 export { KVCache, type KVCacheOptions } from "./kv-cache";
+export { SafetensorsFile, writeSafetensors, type SafetensorInfo } from "./safetensors";
+export { TransformerBlock, TRANSFORMER_BLOCK_NAMES, type TransformerBlockOptions } from "./transformer";
 export { ACTIVATION_CODES, type Activation } from "./activation";
 export type { MemoryStats } from "./memory";
 export type { WasmFeatures } from "./wasm/load";
 export {
-  WasmlaError, ShapeError, LengthError, InputError, DisposedError, MemoryLimitError, BackendError,
+  WasmlaError, ShapeError, LengthError, InputError, DisposedError, MemoryLimitError, BackendError, FormatError,
 } from "./errors";

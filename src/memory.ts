@@ -38,7 +38,8 @@ export class Heap {
   private readonly classes: Set<number>[] = Array.from({ length: 33 }, () => new Set<number>());
 
   constructor(readonly memory: GrowableMemory, base: number) {
-    this.top = roundUp(base, ALIGN);
+    // Address 0 is never handed out: kernels take 0 to mean "no bias / mask / gamma".
+    this.top = roundUp(Math.max(base, 1), ALIGN);
   }
 
   /** A block of at least `bytes` bytes, 64-byte aligned. Throws MemoryLimitError past 4 GiB. */

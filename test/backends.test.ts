@@ -34,6 +34,15 @@ describe("choosing a path", () => {
     expect(() => js.add(a, b)).toThrow("add: argument 2 lives on backend 'wasm-simd', the operation runs on 'js'");
   });
 
+  it("the first tensor of a fresh backend works as a bias, gamma or mask (no block at address 0)", async () => {
+    for (const name of ["js", "wasm-simd", "wasm-relaxed-simd"] as const) {
+      const be = await createBackend(name);
+      const first = be.tensor([10, 20]);
+      expect(be.dense([[1, 2]], [[1, 0], [0, 1]], first).toArray()).toEqual([[11, 22]]);
+      expect(be.rmsNorm([[3, 4]], first).toArray()).not.toEqual(be.rmsNorm([[3, 4]]).toArray());
+    }
+  });
+
   it("is exported as ESM with typed errors carrying a code", () => {
     const e = new wasmla.ShapeError("x");
     expect(e).toBeInstanceOf(wasmla.WasmlaError);

@@ -31,6 +31,10 @@ describe("Heap allocator", () => {
     }));
   });
 
+  it("never hands out address 0, which kernels read as 'none'", () => {
+    expect(new Heap(new WebAssembly.Memory({ initial: 1 }), 0).alloc(4)).toBe(64);
+  });
+
   it("reuses freed blocks instead of growing, and merges neighbours", () => {
     const heap = new Heap(new WebAssembly.Memory({ initial: 1 }), 0);
     const a = heap.alloc(1000), b = heap.alloc(1000), c = heap.alloc(1000);
