@@ -36,7 +36,7 @@ for (const w of workloads) {
   console.log(`${w.title}\n${table(r.header, r.rows)}\n`);
   for (const line of r.summary) console.log(line);
   console.log();
-  sections[w.name] = `${markdownTable(r.header, r.rows)}\n\n${r.summary.map((s) => `- ${s}`).join("\n")}`;
+  sections[w.name] = `**${w.title}**\n\n${markdownTable(r.header, r.rows)}\n\n${r.summary.map((s) => `- ${s}`).join("\n")}`;
   markdown += `\n### ${w.title}\n\n${sections[w.name]}\n`;
 }
 
