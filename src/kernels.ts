@@ -33,6 +33,8 @@ export interface Kernels {
   attention_work_bytes(sq: number, sk: number, d: number, dv: number): number;
   /** In place: s = s·scale + mask, -Infinity above the causal diagonal. */
   mask_scores_f32(s: number, rows: number, cols: number, scale: number, mask: number, ldm: number, causal: number): void;
+  /** The k best of each row of scores (i32 indices and scores, best first; ties to the lower index; -1 pads). */
+  topk_f32(scores: number, rows: number, n: number, ld: number, k: number, largest: number, outIdx: number, outScores: number): void;
 }
 
 /** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */

@@ -176,6 +176,28 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
+    topk_f32(scores, rows, n, ld, k, largest, outIdx, outScores) {
+      const h = heap(), hi = new Int32Array(h.buffer);
+      scores >>= 2; outIdx >>= 2; outScores >>= 2;
+      const sign = largest ? 1 : -1;
+      for (let r = 0; r < rows; r++) {
+        // a sorted list of the best k: one comparison rejects almost every candidate
+        const idx: number[] = [], val: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const v = sign * h[scores + r * ld + i];
+          if (Number.isNaN(v) || (idx.length === k && v <= val[k - 1])) continue;
+          let at = idx.length;
+          while (at > 0 && val[at - 1] < v) at--; // equal scores keep the earlier row first
+          idx.splice(at, 0, i);
+          val.splice(at, 0, v);
+          if (idx.length > k) { idx.pop(); val.pop(); }
+        }
+        for (let j = 0; j < k; j++) {
+          hi[outIdx + r * k + j] = j < idx.length ? idx[j] : -1;
+          h[outScores + r * k + j] = j < idx.length ? sign * val[j] : -sign * Infinity;
+        }
+      }
+    },
     exp_f32(a, out, n) {
       const h = heap();
       a >>= 2; out >>= 2;

@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FormatError, InputError, ShapeError, VectorIndex, WasmlaError, type Metric } from "../src/index";
+import { PATHS, backend, randomF32, rng } from "./helpers";
+
+/** Brute-force float64 reference: scores of every row, best first (ties to the earlier row). */
+function bruteForce(rows: Float32Array, n: number, dim: number, q: Float32Array, metric: Metric, k: number) {
+  const norm = (v: ArrayLike<number>, o: number) => { let s = 0; for (let i = 0; i < dim; i++) s += v[o + i] ** 2; return Math.sqrt(s); };
+  const qn = norm(q, 0);
+  const scored = Array.from({ length: n }, (_, r) => {
+    let dot = 0, d2 = 0;
+    for (let i = 0; i < dim; i++) { dot += rows[r * dim + i] * q[i]; d2 += (rows[r * dim + i] - q[i]) ** 2; }
+    const score = metric === "cosine" ? dot / (norm(rows, r * dim) * qn) : metric === "dot" ? dot : d2;
+    return { r, score };
+  });
+  scored.sort((a, b) => (a.score === b.score ? a.r - b.r : metric === "l2" ? a.score - b.score : b.score - a.score));
+  return scored.slice(0, k);
+}
+
+describe.each(PATHS)("VectorIndex on %s", (path) => {
+  it.each(["cosine", "dot", "l2"] as Metric[])("%s search returns the brute-force float64 top-k, single and batched", async (metric) => {
+    const be = await backend(path);
+    const [n, dim] = [1003, 37];
+    const data = randomF32(n * dim, 7);
+    const index = new VectorIndex(be, { dim, metric });
+    index.add(data.subarray(0, 500 * dim));          // in chunks, with default ids 0..n-1
+    index.add(data.subarray(500 * dim));
+    expect(index.size).toBe(n);
+    const queries = randomF32(9 * dim, 8);
+    const batch = index.searchBatch(queries, 10);
+    for (let qi = 0; qi < 9; qi++) {
+      const q = queries.subarray(qi * dim, (qi + 1) * dim);
+      const want = bruteForce(data, n, dim, q, metric, 10);
+      const got = index.search(q, 10);
+      expect(got.map((h) => h.id)).toEqual(want.map((w) => w.r));
+      got.forEach((h, j) => expect(Math.abs(h.score - want[j].score)).toBeLessThan(1e-5 * (1 + Math.abs(want[j].score))));
+      expect(batch[qi].map((h) => h.id)).toEqual(got.map((h) => h.id)); // batch equals single searches
+    }
+    index.dispose();
+  });
+
+  it("handles k = 0, k > size, an empty index, filters, strings ids, upsert, remove and get", async () => {
+    const be = await backend(path);
+    const index = new VectorIndex(be, { dim: 3 });
+    expect(index.search([1, 0, 0], 5)).toEqual([]);
+    index.add([[1, 0, 0], [0, 1, 0], [1, 1, 0]], ["x", "y", "xy"]);
+    expect(index.search([1, 0, 0], 0)).toEqual([]);
+    expect(index.search([1, 0, 0], 10).map((h) => h.id)).toEqual(["x", "xy", "y"]);
+    expect(index.search([1, 0, 0], 10, { filter: (id) => id !== "x" }).map((h) => h.id)).toEqual(["xy", "y"]);
+    expect(() => index.add([[1, 2, 3]], ["x"])).toThrow('add: id "x" is already in the index');
+    index.add([[0, 0, 1]], ["x"], { upsert: true });
+    expect(Array.from(index.get("x")!)).toEqual([0, 0, 1]);
+    expect(index.remove(["y", "nope"])).toBe(1);
+    expect(index.size).toBe(2);
+    expect(index.search([0, 1, 0.01], 2).map((h) => h.id)).toEqual(["xy", "x"]);
+    expect(index.get("y")).toBeUndefined();
+    index.dispose();
+  });
+
+  it("ties go to the earlier-added vector", async () => {
+    const be = await backend(path);
+    const index = new VectorIndex(be, { dim: 2, metric: "dot" });
+    index.add([[1, 0], [0, 1], [1, 0], [1, 0]], ["a", "b", "c", "d"]);
+    expect(index.search([1, 0], 3).map((h) => h.id)).toEqual(["a", "c", "d"]);
+    index.remove(["a"]);
+    expect(index.search([1, 0], 2).map((h) => h.id)).toEqual(["c", "d"]);
+  });
+
+  it("rejects bad vectors and queries with errors naming the row, and adds nothing", async () => {
+    const be = await backend(path);
+    const index = new VectorIndex(be, { dim: 3 });
+    expect(() => index.add([[1, 2, 3], [0, 0, 0]])).toThrow("add: row 1 is a zero vector");
+    expect(() => index.add([[1, 2, 3], [1, NaN, 3]])).toThrow("add: row 1 has a non-finite value (NaN) at column 1");
+    expect(() => index.add([[1, 2, 3], [1, 2]])).toThrow(ShapeError);
+    expect(() => index.add([[1, 2, 3], [4, 5, 6]], ["a", "a"])).toThrow(InputError);
+    expect(index.size).toBe(0);
+    index.add([[1, 2, 3]]);
+    expect(() => index.search([1, 2], 1)).toThrow(ShapeError);
+    expect(() => index.search([1, Infinity, 2], 1)).toThrow("search: query 0 has a non-finite value (Infinity) at column 1");
+    expect(() => index.search([1, 2, 3], -1)).toThrow(InputError);
+  });
+
+  it("round-trips through bytes and files with identical results; damaged files throw and load nothing", async () => {
+    const be = await backend(path);
+    const [n, dim] = [200, 16];
+    const index = new VectorIndex(be, { dim, metric: "cosine" });
+    index.add(randomF32(n * dim, 3), Array.from({ length: n }, (_, i) => (i % 2 ? `doc-${i}` : i)));
+    const q = randomF32(dim, 4);
+    const bytes = index.toBytes();
+    const copy = VectorIndex.fromBytes(be, bytes);
+    expect(copy.search(q, 20)).toEqual(index.search(q, 20));
+    const dir = mkdtempSync(join(tmpdir(), "wasmla-"));
+    try {
+      const file = join(dir, "index.wvi");
+      await index.save(file);
+      expect(readdirSync(dir)).toEqual(["index.wvi"]); // no temporary left behind
+      expect((await VectorIndex.load(be, file)).search(q, 20)).toEqual(index.search(q, 20));
+      writeFileSync(file, bytes.subarray(0, bytes.length - 9));
+      await expect(VectorIndex.load(be, file)).rejects.toThrow(FormatError);
+      expect(existsSync(file)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+    const v2 = Uint8Array.from(bytes);
+    new DataView(v2.buffer).setUint32(8, 2, true);
+    expect(() => VectorIndex.fromBytes(be, v2)).toThrow("unsupported version 2");
+    const flipped = Uint8Array.from(bytes);
+    flipped[bytes.length - 100] ^= 4;
+    expect(() => VectorIndex.fromBytes(be, flipped)).toThrow(/checksum mismatch/);
+  });
+});
+
+describe("VectorIndex files under fuzzing", () => {
+  it("thousands of mutated files each load as a valid index or throw a FormatError", async () => {
+    const be = await backend("wasm-simd");
+    const index = new VectorIndex(be, { dim: 8, metric: "l2" });
+    index.add(randomF32(40 * 8, 5), Array.from({ length: 40 }, (_, i) => `id${i}`));
+    const good = index.toBytes();
+    const next = rng(42);
+    const before = be.memoryStats().liveBytes;
+    let loaded = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Uint8Array.from(good);
+      const at = Math.floor(((next() + 1) / 2) * bytes.length);
+      let input = bytes;
+      if (i % 3 === 0) bytes[at] ^= 1 << (i % 8);
+      else if (i % 3 === 1) input = bytes.subarray(0, at);
+      else new DataView(bytes.buffer).setUint32(8 + 4 * (i % 5), Math.floor(((next() + 1) / 2) * 2 ** 32), true); // header fields
+      try {
+        const idx = VectorIndex.fromBytes(be, input);
+        expect(idx.size).toBe(40);
+        idx.dispose();
+        loaded++;
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        expect(e).toBeInstanceOf(WasmlaError);
+      }
+    }
+    expect(be.memoryStats().liveBytes).toBe(before); // failures allocate nothing that stays
+    expect(loaded).toBeLessThan(3000);
+  });
+});
