@@ -97,7 +97,11 @@ function fillBias(c: usize, m: i32, n: i32, bias: usize): void {
 function gemvRows(mat: usize, x: usize, y: usize, rows: i32, k: i32, bias: usize, biasStride: i32): void {
   const rowBytes = <usize>k << 2;
   let i = 0;
-  for (; i + 4 <= rows; i += 4) {
+  // Short rows (an embedding table: 100k × 384) stream best one row at a time: four 1.5 KiB
+  // streams side by side measured 1.7× the read time, one long stream 1.2×. Long rows (a
+  // 1536-wide layer) gain from sharing the loads of x across four rows.
+  const fourRows = k >= 1024;
+  for (; fourRows && i + 4 <= rows; i += 4) {
     const r0 = mat + <usize>i * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);

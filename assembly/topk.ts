@@ -26,22 +26,33 @@ function topkRow(s: usize, n: i32, k: i32, largest: bool, hi: usize, hs: usize):
   if (k <= 0) return;
   // The heap lives in the output arrays: root = worst kept candidate.
   let size = 0;
-  for (let i = 0; i < n; i++) {
-    const v = load<f32>(s + (<usize>i << 2));
-    if (v != v) continue; // NaN
-    if (size < k) {
-      // sift up
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        const ps = load<f32>(hs + (<usize>p << 2)), pi = load<i32>(hi + (<usize>p << 2));
-        if (!worse(v, i, ps, pi, largest)) break;
-        store<f32>(hs + (<usize>c << 2), ps); store<i32>(hi + (<usize>c << 2), pi);
-        c = p;
+  let i = 0;
+  while (i < n) {
+    if (size == k && i + 4 <= n) {
+      // Once the heap is full, four scores at a time are tested against the worst kept one:
+      // almost every block is rejected by one compare (equal scores lose to the earlier row).
+      const root = f32x4.splat(load<f32>(hs));
+      const v = v128.load(s + (<usize>i << 2));
+      if (!v128.any_true(largest ? f32x4.gt(v, root) : f32x4.lt(v, root))) { i += 4; continue; }
+    }
+    const end = min(n, i + 4);
+    for (; i < end; i++) {
+      const v = load<f32>(s + (<usize>i << 2));
+      if (v != v) continue; // NaN
+      if (size < k) {
+        // sift up
+        let c = size++;
+        while (c > 0) {
+          const p = (c - 1) >> 1;
+          const ps = load<f32>(hs + (<usize>p << 2)), pi = load<i32>(hi + (<usize>p << 2));
+          if (!worse(v, i, ps, pi, largest)) break;
+          store<f32>(hs + (<usize>c << 2), ps); store<i32>(hi + (<usize>c << 2), pi);
+          c = p;
+        }
+        store<f32>(hs + (<usize>c << 2), v); store<i32>(hi + (<usize>c << 2), i);
+      } else if (worse(load<f32>(hs), load<i32>(hi), v, i, largest)) {
+        siftDown(hi, hs, size, v, i, largest);
       }
-      store<f32>(hs + (<usize>c << 2), v); store<i32>(hi + (<usize>c << 2), i);
-    } else if (worse(load<f32>(hs), load<i32>(hi), v, i, largest)) {
-      siftDown(hi, hs, size, v, i, largest);
     }
   }
   // Sort best first: repeatedly move the worst (root) to the end.

@@ -7,6 +7,7 @@ import { createBackend, detectFeatures } from "../dist/index.js";
 import { markdownTable, measure, progress, table } from "./harness.mjs";
 import { matmulWorkload } from "./workloads/matmul.mjs";
 import { attentionWorkload, denseWorkload } from "./workloads/layers.mjs";
+import { searchWorkload } from "./workloads/search.mjs";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -22,7 +23,7 @@ const machine = {
   wasmFeatures: features, date: new Date().toISOString(),
 };
 
-const workloads = [matmulWorkload, denseWorkload, attentionWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
+const workloads = [matmulWorkload, denseWorkload, attentionWorkload, searchWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
 const ctx = { backends, paths, quick, measure, progress };
 const results = { machine, quick, workloads: {} };
 const sections = {};

@@ -59,6 +59,20 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
     index.dispose();
   });
 
+  it("selects exactly the brute-force top-k when scores tie massively", async () => {
+    const be = await backend(path);
+    const [n, dim] = [3001, 4];
+    const data = randomF32(n * dim, 11).map((v) => Math.round(v)); // values in {-1, 0, 1}: few distinct scores
+    const index = new VectorIndex(be, { dim, metric: "dot" });
+    index.add(data);
+    for (let t = 0; t < 20; t++) {
+      const q = randomF32(dim, 100 + t).map((v) => Math.round(v * 2));
+      for (const k of [1, 7, 25, 300]) {
+        expect(index.search(q, k).map((h) => h.id)).toEqual(bruteForce(data, n, dim, q, "dot", k).map((w) => w.r));
+      }
+    }
+  });
+
   it("ties go to the earlier-added vector", async () => {
     const be = await backend(path);
     const index = new VectorIndex(be, { dim: 2, metric: "dot" });
