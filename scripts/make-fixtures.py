@@ -74,3 +74,16 @@ head += b" " * ((8 - (8 + len(head)) % 8) % 8)
 with open("test/fixtures/transformer-block.safetensors", "wb") as f:
     f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 print(f"test/fixtures/transformer-block.safetensors: {len(tensors)} tensors, {8 + len(head) + offset} bytes")
+
+# .npy files for the reader's tests: what np.save writes for the dtypes and orders users meet.
+import os
+
+os.makedirs("test/fixtures/npy", exist_ok=True)
+a = np.arange(35, dtype=np.float64).reshape(5, 7) / 8 - 2  # exact in float32
+np.save("test/fixtures/npy/f4.npy", a.astype(np.float32))
+np.save("test/fixtures/npy/f8.npy", a)
+np.save("test/fixtures/npy/f4-big-endian.npy", a.astype(">f4"))
+np.save("test/fixtures/npy/vector.npy", a[0].astype(np.float32))
+np.save("test/fixtures/npy/fortran.npy", np.asfortranarray(a.astype(np.float32)))
+np.save("test/fixtures/npy/int32.npy", a.astype(np.int32))
+print("test/fixtures/npy: 6 files")

@@ -24,6 +24,7 @@ export { scope, keep } from "./scope";
 export { Linear, Sequential, type Layer, type LinearOptions } from "./nn";
 export { KVCache, type KVCacheOptions } from "./kv-cache";
 export { SafetensorsFile, writeSafetensors, type SafetensorInfo } from "./safetensors";
+export { readNpy, writeNpy, parseEmbeddings, type LoadedArray, type EmbeddingRecords } from "./io";
 export { VectorIndex, type VectorIndexOptions, type SearchResult, type SearchOptions, type Metric, type VectorId } from "./vector-index";
 export { TransformerBlock, TRANSFORMER_BLOCK_NAMES, type TransformerBlockOptions } from "./transformer";
 export { ACTIVATION_CODES, type Activation } from "./activation";
