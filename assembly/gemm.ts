@@ -61,13 +61,38 @@ export function packB(b: usize, ld: i32, n: i32, pc: i32, kc: i32, out: usize): 
 /**
  * Packs columns pc:pc+kc of `rows` rows of a row-major matrix (row length ld) into slivers of
  * `width` rows, k-major inside a sliver, zero-padding the last: A's MR-tall slivers, and Bᵀ's
- * NR-wide ones when B is given as n×k.
+ * NR-wide ones when B is given as n×k (attention's keys, a search index). Where four whole rows
+ * fit, 4×4 blocks are transposed with shuffles (a quarter of the loads and stores of the
+ * element-by-element copy, which the rest uses).
  */
 export function packRows(src: usize, ld: i32, rows: i32, pc: i32, kc: i32, width: i32, out: usize): void {
-  const step = <usize>width << 2;
+  const step = <usize>width << 2, ldb = <usize>ld << 2;
   for (let r0 = 0; r0 < rows; r0 += width) {
     const dst = out + <usize>r0 * <usize>kc * 4;
-    for (let i = 0; i < width; i++) {
+    let i = 0;
+    if (width % 4 == 0) {
+      for (; i + 4 <= width && r0 + i + 4 <= rows; i += 4) {
+        const s0 = src + (<usize>(r0 + i) * <usize>ld + <usize>pc) * 4, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
+        let d = dst + (<usize>i << 2);
+        let p = 0;
+        for (; p + 4 <= kc; p += 4, d += step << 2) {
+          const o = <usize>p << 2;
+          const a = v128.load(s0 + o), b = v128.load(s1 + o), c = v128.load(s2 + o), e = v128.load(s3 + o);
+          const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(c, e, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(d + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+          v128.store(d + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+          v128.store(d + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+        }
+        for (; p < kc; p++, d += step) {
+          const o = <usize>p << 2;
+          store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);
+          store<f32>(d, load<f32>(s2 + o), 8); store<f32>(d, load<f32>(s3 + o), 12);
+        }
+      }
+    }
+    for (; i < width; i++) {
       let d = dst + (<usize>i << 2);
       if (r0 + i < rows) {
         const row = src + (<usize>(r0 + i) * <usize>ld + <usize>pc) * 4;

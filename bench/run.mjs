@@ -42,10 +42,11 @@ for (const w of workloads) {
 }
 
 mkdirSync("bench/results", { recursive: true });
-const file = `bench/results/${machine.date.slice(0, 10)}.json`;
+// Quick runs are smoke tests: their figures go to a separate, untracked file.
+const file = `bench/results/${machine.date.slice(0, 10)}${quick ? ".quick" : ""}.json`;
 writeFileSync(file, JSON.stringify(results, null, 2));
-writeFileSync("bench/results/latest.md", `<!-- written by npm run bench${quick ? " -- --quick" : ""} -->\n${markdown}`);
-console.log(`wrote ${file} and bench/results/latest.md`);
+if (!quick) writeFileSync("bench/results/latest.md", `<!-- written by npm run bench -->\n${markdown}`);
+console.log(`wrote ${file}${quick ? "" : " and bench/results/latest.md"}`);
 
 // A full run (not --quick) rewrites the README's tables between <!-- bench:NAME --> markers.
 if (!quick) {
