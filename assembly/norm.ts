@@ -1,19 +1,5 @@
 // Row-wise normalisation layers.
-import { hsum } from "./simd";
-
-// @ts-ignore: decorator
-@inline function rowSum(p: usize, n: i32): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const o = <usize>i << 2;
-    s0 = f32x4.add(s0, v128.load(p + o));
-    s1 = f32x4.add(s1, v128.load(p + o, 16));
-  }
-  let s = hsum(f32x4.add(s0, s1));
-  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
-  return s;
-}
+import { hsum, sumRaw } from "./simd";
 
 /** Σ (x − c)² over a row: the centred second pass keeps the variance accurate when |mean| ≫ std. */
 // @ts-ignore: decorator
@@ -62,7 +48,7 @@ export function layer_norm_f32(a: usize, gamma: usize, beta: usize, out: usize, 
   const rowBytes = <usize>n << 2;
   for (let r = 0; r < rows; r++) {
     const x = a + <usize>r * rowBytes;
-    const mean = rowSum(x, n) / <f32>n;
+    const mean = sumRaw(x, n) / <f32>n;
     const variance = rowSquares(x, n, mean) / <f32>n;
     affineRow(x, out + <usize>r * rowBytes, n, mean, <f32>1 / Mathf.sqrt(variance + eps), gamma, beta);
   }

@@ -91,3 +91,18 @@ const ROUND_MAGIC: f32 = 12582912.0; // 1.5·2^23, bits 0x4B400000
   }
   return s;
 }
+
+/** Σ p[i] over n floats: two accumulators, then a scalar tail. */
+// @ts-ignore: decorator
+@inline export function sumRaw(p: usize, n: i32): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    s0 = f32x4.add(s0, v128.load(p + o));
+    s1 = f32x4.add(s1, v128.load(p + o, 16));
+  }
+  let s = hsum(f32x4.add(s0, s1));
+  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
+  return s;
+}

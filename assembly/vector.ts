@@ -1,5 +1,5 @@
 // Vector kernels: reductions, elementwise arithmetic with broadcasting strides, row normalisation.
-import { madd, hsum, hmax, dotRaw } from "./simd";
+import { madd, hmax, dotRaw, sumRaw } from "./simd";
 
 /** Σ a[i]·b[i] over n floats. */
 export function dot_f32(a: usize, b: usize, n: i32): f32 {
@@ -122,16 +122,7 @@ export function normalize_rows_f32(a: usize, out: usize, rows: i32, n: i32): voi
   }
 }
 
-/** Σ over n floats (used by the wrapper's sum and mean). */
+/** Σ over n floats. */
 export function sum_f32(a: usize, n: i32): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const o = <usize>i << 2;
-    s0 = f32x4.add(s0, v128.load(a + o));
-    s1 = f32x4.add(s1, v128.load(a + o, 16));
-  }
-  let s = hsum(f32x4.add(s0, s1));
-  for (; i < n; i++) s += load<f32>(a + (<usize>i << 2));
-  return s;
+  return sumRaw(a, n);
 }
