@@ -8,6 +8,8 @@ import { markdownTable, measure, progress, table } from "./harness.mjs";
 import { matmulWorkload } from "./workloads/matmul.mjs";
 import { attentionWorkload, denseWorkload } from "./workloads/layers.mjs";
 import { searchWorkload } from "./workloads/search.mjs";
+import { kernelsWorkload } from "./workloads/kernels.mjs";
+import { loadTfjs } from "./peers.mjs";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -17,14 +19,19 @@ const features = detectFeatures();
 const paths = ["js", "wasm-simd", ...(features.relaxedSimd ? ["wasm-relaxed-simd"] : [])];
 const backends = Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await createBackend(p)])));
 
+// tfjs greets Node users on first use; the bench output is no place for it.
+const warn = console.warn;
+console.warn = (...a) => { if (!String(a[0] ?? "").includes("tfjs-node") && !String(a[0] ?? "").startsWith("=====")) warn(...a); };
+const peers = await loadTfjs().catch((e) => { console.log(`(peers unavailable: ${e.message})`); return null; });
+
 const machine = {
   cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   node: process.version, v8: process.versions.v8, platform: `${process.platform}-${process.arch}`,
-  wasmFeatures: features, date: new Date().toISOString(),
+  wasmFeatures: features, date: new Date().toISOString(), peers: peers?.info ?? null,
 };
 
-const workloads = [matmulWorkload, denseWorkload, attentionWorkload, searchWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
-const ctx = { backends, paths, quick, measure, progress };
+const workloads = [matmulWorkload, kernelsWorkload, denseWorkload, attentionWorkload, searchWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
+const ctx = { backends, paths, quick, measure, progress, peers };
 const results = { machine, quick, workloads: {} };
 const sections = {};
 let markdown = `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), single thread.\n`;

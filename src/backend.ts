@@ -85,12 +85,17 @@ export class Backend {
    * rounded to float32.
    */
   tensor(data: TensorData, shape?: readonly number[]): Tensor {
+    return this.fromData(data, shape, false);
+  }
+
+  /** Copies data in; `transient` tensors are freed by the caller within the same call. */
+  private fromData(data: TensorData, shape: readonly number[] | undefined, transient: boolean): Tensor {
     const op = "tensor";
     if (typeof data === "number") {
       const s = shape ?? [];
       checkShape(op, s);
       if (sizeOf(s) !== 1) throw new LengthError(`${op}: shape ${formatShape(s)} needs ${sizeOf(s)} values, got 1`);
-      return this.fill(s, (v) => { v[0] = data; });
+      return this.fill(s, (v) => { v[0] = data; }, transient);
     }
     if (ArrayBuffer.isView(data)) {
       if (!(data instanceof Float32Array || data instanceof Float64Array)) {
@@ -101,10 +106,10 @@ export class Backend {
       if (sizeOf(s) !== data.length) {
         throw new LengthError(`${op}: shape ${formatShape(s)} needs ${sizeOf(s)} values, got ${data.length}`);
       }
-      return this.fill(s, (v) => v.set(data));
+      return this.fill(s, (v) => v.set(data), transient);
     }
     if (!Array.isArray(data)) throw new InputError(`${op}: expected a number, an array or a Float32Array, got ${describe(data)}`);
-    if (data.length > 0 && Array.isArray(data[0])) return this.fromRows(op, data as readonly (readonly number[])[], shape);
+    if (data.length > 0 && Array.isArray(data[0])) return this.fromRows(op, data as readonly (readonly number[])[], shape, transient);
     const flat = data as readonly number[];
     const s = shape ?? [flat.length];
     checkShape(op, s);
@@ -112,7 +117,7 @@ export class Backend {
     for (let i = 0; i < flat.length; i++) {
       if (typeof flat[i] !== "number") throw new InputError(`${op}: element [${i}] is ${describe(flat[i])}, not a number`);
     }
-    return this.fill(s, (v) => v.set(flat));
+    return this.fill(s, (v) => v.set(flat), transient);
   }
 
   /** A tensor of zeros. */
@@ -121,7 +126,7 @@ export class Backend {
     return this.fill(shape, (v) => v.fill(0));
   }
 
-  private fromRows(op: string, rows: readonly (readonly number[])[], shape?: readonly number[]): Tensor {
+  private fromRows(op: string, rows: readonly (readonly number[])[], shape: readonly number[] | undefined, transient: boolean): Tensor {
     const cols = rows[0].length;
     rows.forEach((row, i) => {
       if (!Array.isArray(row)) throw new InputError(`${op}: row ${i} is ${describe(row)}, not an array`);
@@ -134,16 +139,16 @@ export class Backend {
     if (shape && formatShape(shape) !== formatShape(s)) {
       throw new ShapeError(`${op}: data has shape ${formatShape(s)} but shape ${formatShape(shape)} was given`);
     }
-    return this.fill(s, (v) => rows.forEach((row, i) => v.set(row, i * cols)));
+    return this.fill(s, (v) => rows.forEach((row, i) => v.set(row, i * cols)), transient);
   }
 
   /** Allocates a tensor and lets `init` write its data through a fresh view. */
-  private fill(shape: readonly number[], init: (view: Float32Array) => void): Tensor {
-    return this.produce(shape, (ptr, size) => init(this.heap.f32(ptr, size)));
+  private fill(shape: readonly number[], init: (view: Float32Array) => void, transient = false): Tensor {
+    return this.produce(shape, (ptr, size) => init(this.heap.f32(ptr, size)), transient);
   }
 
   /** @internal Allocates an output, runs `write` on it, and frees it again if `write` throws. */
-  produce(shape: readonly number[], write: (ptr: number, size: number) => void): Tensor {
+  produce(shape: readonly number[], write: (ptr: number, size: number) => void, transient = false): Tensor {
     const size = sizeOf(shape);
     const ptr = this.heap.alloc(size * 4);
     try {
@@ -152,7 +157,7 @@ export class Backend {
       this.heap.free(ptr);
       throw err;
     }
-    return new Tensor(this, shape, ptr);
+    return new Tensor(this, shape, ptr, transient);
   }
 
   /**
@@ -172,7 +177,7 @@ export class Backend {
           x.ptr(op); // throws DisposedError
           return x;
         }
-        const t = this.tensor(x);
+        const t = this.fromData(x, undefined, true);
         temps.push(t);
         return t;
       });

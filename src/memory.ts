@@ -89,6 +89,7 @@ export class Heap {
 
   private takeFree(size: number): number | undefined {
     for (let c = sizeClass(size); c < this.classes.length; c++) {
+      if (this.classes[c].size === 0) continue; // skip without creating an iterator: alloc is on every op's path
       let scanned = 0;
       for (const start of this.classes[c]) {
         const blockSize = this.freeAt.get(start)!;

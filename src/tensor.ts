@@ -30,15 +30,23 @@ export class Tensor {
   readonly backend: Backend;
   #ptr: number;
 
-  /** @internal Use `tensor()` or a backend's `tensor()`; this wraps an allocated block. */
-  constructor(backend: Backend, shape: readonly number[], ptr: number) {
+  /**
+   * @internal Use `tensor()` or a backend's `tensor()`; this wraps an allocated block.
+   * `transient` marks a temporary the library frees itself within the same call: no finalizer
+   * and no scope (registering them cost more than a small kernel).
+   */
+  constructor(backend: Backend, shape: readonly number[], ptr: number, transient = false) {
     this.backend = backend;
     this.shape = Object.freeze([...shape]);
     this.size = shape.reduce((a, b) => a * b, 1);
     this.#ptr = ptr;
+    this.#tracked = !transient;
+    if (transient) return;
     finalizer?.register(this, { backend, ptr }, this);
     trackInScope(this);
   }
+
+  #tracked: boolean;
 
   /** Number of dimensions. */
   get rank(): number {
@@ -89,7 +97,7 @@ export class Tensor {
   /** Frees the memory now. Idempotent; any later use throws DisposedError. */
   dispose(): void {
     if (this.#ptr < 0) return;
-    finalizer?.unregister(this);
+    if (this.#tracked) finalizer?.unregister(this);
     this.backend.release(this.#ptr);
     this.#ptr = -1;
   }

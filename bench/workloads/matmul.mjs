@@ -32,7 +32,7 @@ function relErrorVsFloat64(a, b, c, m, k, n) {
 export const matmulWorkload = {
   name: "matmul",
   title: "matmul: GFLOP/s per path; ×js = speed-up over the pure-JS path; %peak = of the multiply-add peak probe",
-  async run({ backends, paths, quick, measure, progress }) {
+  async run({ backends, paths, quick, measure, progress, peers }) {
     const wasmPaths = paths.filter((p) => p !== "js");
     const base = quick ? { rounds: 3, sampleMs: 25, warmupMs: 40 } : { rounds: 7, sampleMs: 80, warmupMs: 150 };
     const scratch = Object.fromEntries(wasmPaths.map((p) => {
@@ -59,9 +59,25 @@ export const matmulWorkload = {
       }
       const flops = 2 * m * k * n;
       const skipJs = quick && flops > 2e8; // the JS path needs seconds here
+      const peerCands = [];
+      if (peers) {
+        const [A, B] = inputs.js.map((t) => t.toFloat32Array());
+        for (const [name, be] of [["tfjs-wasm", "wasm"], ["tfjs-cpu", "cpu"]]) {
+          if (be === "cpu" && flops > 3e8) continue; // seconds per call
+          const ta = peers.tensor(be, A, [m, k]), tb = peers.tensor(be, B, [k, n]);
+          const c = peers.on(be, () => peers.tf.matMul(ta, tb));
+          const ref = backends.js.matmul(...inputs.js).toFloat32Array(), got = c.dataSync();
+          let worst = 0, scale = 0;
+          for (let i = 0; i < ref.length; i++) { worst = Math.max(worst, Math.abs(ref[i] - got[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+          c.dispose();
+          if (worst / (scale || 1) > 1e-5) throw new Error(`${name} matmul ${m}×${k}×${n} is off by ${worst / scale} (relative)`);
+          peerCands.push({ name, run: () => peers.on(be, () => peers.tf.matMul(ta, tb)).dispose(), tensors: [ta, tb] });
+        }
+      }
       const streaming = m === 1 || n === 1;
       const cands = [
         ...paths.filter((p) => !(p === "js" && skipJs)).map((p) => ({ name: p, run: () => backends[p].matmul(...inputs[p]).dispose() })),
+        ...peerCands,
         ...probes,
         ...(streaming ? wasmPaths.map((p) => {
           const mat = inputs[p][m === 1 ? 1 : 0], len = mat.size - (mat.size % 32);
@@ -70,8 +86,12 @@ export const matmulWorkload = {
       ];
       const t = measure(cands, { ...base, sampleMs: Math.max(base.sampleMs, flops > 1e9 ? 250 : 0) });
       const gflops = (p) => (t[p] ? flops / t[p].median / 1e6 : NaN);
-      const entry = { m, k, n, maxRelErrVsFloat64: maxRelErr, ms: {}, gflops: {}, peakGflops: {}, vsJs: {}, ofPeak: {} };
+      const entry = { m, k, n, maxRelErrVsFloat64: maxRelErr, ms: {}, gflops: {}, peakGflops: {}, vsJs: {}, ofPeak: {}, vsTfjsWasm: {} };
       const row = [`${m}×${k}×${n}`];
+      for (const peer of PEERS) {
+        entry.gflops[peer] = gflops(peer);
+        if (peers) row.push(fmt(gflops(peer)));
+      }
       for (const p of paths) {
         entry.ms[p] = t[p] ? { median: t[p].median, min: t[p].min, max: t[p].max } : null;
         entry.gflops[p] = gflops(p);
@@ -80,8 +100,11 @@ export const matmulWorkload = {
         const chains = probes.find((x) => x.name === `${p}:chains`), tile = probes.find((x) => x.name === `${p}:tile`);
         entry.peakGflops[p] = Math.max(chains.flops / t[chains.name].median, tile.flops / t[tile.name].median) / 1e6;
         entry.vsJs[p] = gflops(p) / gflops("js");
+        entry.vsTfjsWasm[p] = gflops(p) / gflops("tfjs-wasm");
         entry.ofPeak[p] = gflops(p) / entry.peakGflops[p];
-        row.push(Number.isFinite(entry.vsJs[p]) ? `${fmt(entry.vsJs[p])}×` : "—", `${Math.round(100 * entry.ofPeak[p])}%`);
+        row.push(Number.isFinite(entry.vsJs[p]) ? `${fmt(entry.vsJs[p])}×` : "—");
+        if (peers) row.push(`${entry.vsTfjsWasm[p].toFixed(2)}×`);
+        row.push(`${Math.round(100 * entry.ofPeak[p])}%`);
         if (streaming) {
           entry.vsStream = { ...entry.vsStream, [p]: t[p].median / t[`${p}:stream`].median };
           row[row.length - 1] += ` (${entry.vsStream[p].toFixed(2)}× stream)`;
@@ -90,8 +113,9 @@ export const matmulWorkload = {
       shapes.push(entry);
       rows.push(row);
       for (const [a, b] of Object.values(inputs)) { a.dispose(); b.dispose(); }
+      for (const c of peerCands) for (const t of c.tensors) t.dispose();
     }
-    const header = ["m×k×n", ...paths.flatMap((p) => (p === "js" ? ["js"] : [p, "×js", "%peak"]))];
+    const header = ["m×k×n", ...(peers ? PEERS : []), ...paths.flatMap((p) => (p === "js" ? ["js"] : [p, "×js", ...(peers ? ["×tfjs-wasm"] : []), "%peak"]))];
     const peakLine = wasmPaths.map((p) => {
       const v = shapes.map((s) => s.peakGflops[p]).sort((a, b) => a - b);
       return `${p} ${fmt(v[v.length >> 1])} GFLOP/s (median over the rounds; ${fmt(v[0])}-${fmt(v[v.length - 1])})`;
@@ -100,10 +124,21 @@ export const matmulWorkload = {
       `peak = the larger of two multiply-add probes run in the same rounds (10 chains; a GEMM tile's 8 accumulators): ${peakLine}`,
       "matrix-vector rows also show the time relative to streaming the matrix once with the read probe (the bandwidth bound); 1536×1536 floats (9 MiB) stay in this CPU's 32 MiB L3, 4096×4096 (64 MiB) come from DRAM",
       ...barCheck(shapes, wasmPaths),
+      ...(peers ? peerBar(shapes, wasmPaths) : ["peers not loaded: no comparison with tfjs"]),
     ];
     return { header, rows, summary, data: { shapes } };
   },
 };
+
+const PEERS = ["tfjs-cpu", "tfjs-wasm"];
+
+/** The benchmark issue's bar: n ≥ 256, wasm-simd ≥ 1.3× and wasm-relaxed-simd ≥ 1.6× tfjs-backend-wasm. */
+function peerBar(shapes, wasmPaths) {
+  return shapes.filter((s) => s.m === s.k && s.k === s.n && s.n >= 256).flatMap((s) => wasmPaths.map((p) => {
+    const need = p === "wasm-simd" ? 1.3 : 1.6, r = s.vsTfjsWasm[p];
+    return `${r >= need ? "meets" : "MISSES"} the peer bar at n=${s.n} on ${p}: ${r.toFixed(2)}× tfjs-backend-wasm (≥ ${need}×)`;
+  }));
+}
 
 /** The foundation issue's bar: ≥ 85 % of peak and ≥ 20× js at n = 512, 1024; matrix-vector ≤ 1.25× stream. */
 function barCheck(shapes, wasmPaths) {
