@@ -10,6 +10,7 @@ import { attentionWorkload, denseWorkload } from "./workloads/layers.mjs";
 import { searchWorkload } from "./workloads/search.mjs";
 import { kernelsWorkload } from "./workloads/kernels.mjs";
 import { loadTfjs } from "./peers.mjs";
+import { speedupChart } from "./chart.mjs";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -44,7 +45,13 @@ for (const w of workloads) {
   console.log(`${w.title}\n${table(r.header, r.rows)}\n`);
   for (const line of r.summary) console.log(line);
   console.log();
-  sections[w.name] = `**${w.title}**\n\n${markdownTable(r.header, r.rows)}\n\n${r.summary.map((s) => `- ${s}`).join("\n")}`;
+  const svg = !quick && r.chart ? speedupChart(w.title, r.chart) : null;
+  if (svg) {
+    mkdirSync("bench/results", { recursive: true });
+    writeFileSync(`bench/results/${w.name}.svg`, svg);
+  }
+  sections[w.name] = `**${w.title}**\n\n${markdownTable(r.header, r.rows)}\n\n${r.summary.map((s) => `- ${s}`).join("\n")}` +
+    (svg ? `\n\n![${w.name}: speed-up over pure JS](bench/results/${w.name}.svg)` : "");
   markdown += `\n### ${w.title}\n\n${sections[w.name]}\n`;
 }
 

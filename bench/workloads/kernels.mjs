@@ -54,7 +54,12 @@ export const kernelsWorkload = {
       return out;
     });
     for (const x2 of tensors) x2.dispose();
+    const chart = ["dot", "norm", "softmax"].map((op) => ({
+      label: `${op}${op === "softmax" ? " 512×512" : " 1536"}`,
+      values: Object.fromEntries(names.filter((p) => p !== "js").map((p) => [p, t[`js ${op}`].median / t[`${p} ${op}`].median])),
+    }));
     return {
+      chart,
       header: ["path", "dot ns", "dot ns, inputs copied in", "bare kernel ns", "norm ns", "softmax ms", "softmax GB/s"],
       rows, summary, data: { medianMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.median])) },
     };

@@ -91,7 +91,12 @@ export const attentionWorkload = {
         ...(peers ? [`${rt >= 1.5 ? "meets" : "MISSES"} the peer bar at seq ${e.seq} on ${p}: ${rt.toFixed(2)}× faster than tfjs-backend-wasm's best composition (≥ 1.5×)`] : []),
       ];
     }));
-    return { header, rows, summary, data };
+    const chart = data.filter((e) => e.ms.js.fused).map((e) => ({
+      label: `seq ${e.seq}`,
+      values: Object.fromEntries([...(peers ? [["tfjs-wasm", e.ms.js.fused / e.ms["tfjs-wasm"]]] : []),
+        ...wasm.map((p) => [p, e.ms.js.fused / e.ms[p].fused])]),
+    }));
+    return { header, rows, summary, data, chart };
   },
 };
 
@@ -125,6 +130,7 @@ export const denseWorkload = {
       return `${r <= 1.1 ? "meets" : "MISSES"} the bar on ${p}: dense + gelu takes ${r.toFixed(3)}× the bare matmul (≤ 1.1×)`;
     });
     for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
-    return { header: ["path", "matmul ms", "dense+gelu ms", "ratio", "matmul, add, gelu ms"], rows, summary, data: { ms: Object.fromEntries(Object.entries(t).map(([k2, v]) => [k2, v.median])) } };
+    const chart = [{ label: "dense + gelu", values: Object.fromEntries(paths.filter((p) => p !== "js").map((p) => [p, t["js dense+gelu"].median / t[`${p} dense+gelu`].median])) }];
+    return { header: ["path", "matmul ms", "dense+gelu ms", "ratio", "matmul, add, gelu ms"], rows, summary, chart, data: { ms: Object.fromEntries(Object.entries(t).map(([k2, v]) => [k2, v.median])) } };
   },
 };

@@ -126,7 +126,11 @@ export const matmulWorkload = {
       ...barCheck(shapes, wasmPaths),
       ...(peers ? peerBar(shapes, wasmPaths) : ["peers not loaded: no comparison with tfjs"]),
     ];
-    return { header, rows, summary, data: { shapes } };
+    const chart = shapes.filter((e) => Number.isFinite(e.gflops.js)).map((e) => ({
+      label: `${e.m}×${e.k}×${e.n}`,
+      values: Object.fromEntries([...PEERS, ...wasmPaths].map((p) => [p, e.gflops[p] / e.gflops.js])),
+    }));
+    return { header, rows, summary, data: { shapes }, chart };
   },
 };
 

@@ -89,6 +89,10 @@ export const searchWorkload = {
       const vsPeer = peers ? `, ${(e.qps[p].batch / e.qps["tfjs-wasm"].batch).toFixed(2)}× tfjs-backend-wasm (≥ 1.8×)` : "";
       return `${frac >= 0.9 ? "meets" : "MISSES"} the single-query bar on ${p}: ${Math.round(100 * frac)}% of the bandwidth bound (≥ 90%); batch ${e.qps[p].batch.toFixed(0)} queries/s (≥ 600)${vsPeer}`;
     }));
-    return { header, rows, summary, data };
+    const chart = data.flatMap((e) => ["single", "batch"].filter((kind) => Number.isFinite(e.qps.js[kind])).map((kind) => ({
+      label: `${e.n / 1000}k×${e.dim} ${kind}`,
+      values: Object.fromEntries(Object.entries(e.qps).filter(([p]) => p !== "js").map(([p, q]) => [p, q[kind] / e.qps.js[kind]])),
+    })));
+    return { header, rows, summary, data, chart };
   },
 };
