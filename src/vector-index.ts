@@ -151,24 +151,28 @@ export class VectorIndex {
 
   /** The k best matches of one query, best first (fewer if the index or the filter has fewer). */
   search(query: TensorLike, k: number, options: SearchOptions = {}): SearchResult[] {
-    return this.searchBatch(query, k, options, true)[0];
+    return this.query("search", query, k, options)[0];
   }
 
   /**
    * The k best matches of each query ([q, dim]); scores come from one matrix product, so a
    * batch costs far less than its queries one by one.
    */
-  searchBatch(queries: TensorLike, k: number, options: SearchOptions = {}, single = false): SearchResult[][] {
-    if (!Number.isInteger(k) || k < 0) throw new InputError(`search: k must be a non-negative integer, got ${k}`);
-    const q = this.rowsOf(single ? "search" : "searchBatch", queries);
+  searchBatch(queries: TensorLike, k: number, options: SearchOptions = {}): SearchResult[][] {
+    return this.query("searchBatch", queries, k, options);
+  }
+
+  private query(op: string, queries: TensorLike, k: number, options: SearchOptions): SearchResult[][] {
+    if (!Number.isInteger(k) || k < 0) throw new InputError(`${op}: k must be a non-negative integer, got ${k}`);
+    const q = this.rowsOf(op, queries);
     const nq = q.length / this.dim, n = this.size, dim = this.dim;
     for (let i = 0; i < q.length; i++) {
-      if (!Number.isFinite(q[i])) throw new InputError(`search: query ${Math.floor(i / dim)} has a non-finite value (${q[i]}) at column ${i % dim}`);
+      if (!Number.isFinite(q[i])) throw new InputError(`${op}: query ${Math.floor(i / dim)} has a non-finite value (${q[i]}) at column ${i % dim}`);
     }
     if (this.metric === "cosine") {
       for (let r = 0; r < nq; r++) {
         const row = q.subarray(r * dim, (r + 1) * dim);
-        if (sumSquares(row) === 0) throw new InputError(`search: query ${r} is a zero vector, which has no direction for cosine similarity`);
+        if (sumSquares(row) === 0) throw new InputError(`${op}: query ${r} is a zero vector, which has no direction for cosine similarity`);
         normaliseInPlace(row);
       }
     }

@@ -3,7 +3,7 @@
 // The bare-kernel candidate calls the WASM export directly on data already in memory: the floor
 // the wrapper's overhead is measured against.
 
-const rand = (n, seed) => { const a = new Float32Array(n); let s = seed >>> 0; for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; } return a; };
+import { randomFloats as rand } from "../data.mjs";
 
 export const kernelsWorkload = {
   name: "kernels",

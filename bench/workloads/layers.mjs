@@ -1,12 +1,6 @@
 // Layers: fused attention against our own unfused composition (and the pure-JS path), and a
 // dense layer with its fused gelu against the bare matmul of the same shape.
-
-function randomTensor(be, rows, cols, seed) {
-  const data = new Float32Array(rows * cols);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; data[i] = s / 2 ** 32 - 0.5; }
-  return be.tensor(data, [rows, cols]);
-}
+import { randomTensor } from "../data.mjs";
 
 const maxDiff = (a, b) => { let w = 0; for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i])); return w; };
 

@@ -2,18 +2,12 @@
 // peak, plus matrix-vector against the time to stream the matrix once. The peak and stream
 // probes run as candidates in the same alternating rounds as the products, so each ratio
 // compares figures measured moments apart (the machine's speed drifts by ±10-25 %).
+import { randomTensor } from "../data.mjs";
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
   [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [1536, 1536, 1],
   [4096, 4096, 1]]; // 64 MiB: past the last-level cache, where matrix-vector is bound by DRAM
 const PEAK_ITERS = 100_000;
-
-function randomTensor(be, rows, cols, seed) {
-  const data = new Float32Array(rows * cols);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; data[i] = s / 2 ** 32 - 0.5; }
-  return be.tensor(data, [rows, cols]);
-}
 
 /** Largest difference from a float64 product, relative to the largest |entry|: checked before timing. */
 function relErrorVsFloat64(a, b, c, m, k, n) {

@@ -2,13 +2,7 @@
 // 64, in queries/s, beside the bound memory bandwidth sets (one streaming read of the index per
 // query, measured in the same rounds).
 import { VectorIndex } from "../../dist/index.js";
-
-function randomRows(n, dim, seed) {
-  const data = new Float32Array(n * dim);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; data[i] = s / 2 ** 32 - 0.5; }
-  return data;
-}
+import { randomFloats } from "../data.mjs";
 
 export const searchWorkload = {
   name: "search",
@@ -18,7 +12,7 @@ export const searchWorkload = {
     const rows = [], data = [];
     for (const [n, dim] of [[100_000, 384], [20_000, 1536]]) {
       progress(`search ${n}×${dim}`);
-      const corpus = randomRows(n, dim, 1), queries = randomRows(64, dim, 2);
+      const corpus = randomFloats(n * dim, 1), queries = randomFloats(64 * dim, 2);
       const indexes = {};
       for (const p of paths) {
         indexes[p] = new VectorIndex(backends[p], { dim, metric: "cosine" });

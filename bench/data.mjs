@@ -1,0 +1,14 @@
+// Seeded data for the workloads (an LCG: fast, and the same numbers in every run).
+
+/** n floats uniform in [-0.5, 0.5). */
+export function randomFloats(n, seed) {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
+  return a;
+}
+
+/** A rows×cols tensor of such floats on a backend. */
+export function randomTensor(be, rows, cols, seed) {
+  return be.tensor(randomFloats(rows * cols, seed), [rows, cols]);
+}
