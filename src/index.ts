@@ -1,6 +1,8 @@
 /**
- * wasmla: WebAssembly SIMD linear algebra for AI work: matmul, dense layers, softmax, dot,
- * norms and cosine similarity, on a relaxed-SIMD, SIMD or pure-JS path picked at `init()`.
+ * wasmla: WebAssembly SIMD linear algebra for AI work — matmul, dense layers with fused
+ * activations, softmax, norms, fused attention (multi-head, KV cache), a transformer block read
+ * from safetensors, and exact top-k vector search — on a relaxed-SIMD, SIMD or pure-JS path
+ * picked at `init()`.
  *
  * ```ts
  * import { init, tensor, matmul } from "wasmla";
