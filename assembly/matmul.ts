@@ -5,6 +5,7 @@
 import { madd, hsum, dotRaw } from "./simd";
 import { MR, NR, KC, MC, roundUp, align64, microKernel, storeEdge, packB, packRows } from "./gemm";
 import { activateBlock } from "./activation";
+import { axpy_f32 } from "./vector";
 
 // Column blocking: NC = n up to NC_MAX (narrower blocks measured 10-35 % slower on square
 // products), NC_BLOCK beyond, so that a batch of queries against 100k embeddings packs 4k
@@ -167,20 +168,7 @@ function vecmat(x: usize, b: usize, y: usize, k: i32, n: i32, bias: usize): void
         + s2 * load<f32>(r2 + o) + s3 * load<f32>(r3 + o));
     }
   }
-  for (; p < k; p++) {
-    const row = b + <usize>p * ldb;
-    const xs = load<f32>(x + (<usize>p << 2));
-    const xv = f32x4.splat(xs);
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(y + o, madd(xv, v128.load(row + o), v128.load(y + o)));
-    }
-    for (; j < n; j++) {
-      const o = <usize>j << 2;
-      store<f32>(y + o, load<f32>(y + o) + xs * load<f32>(row + o));
-    }
-  }
+  for (; p < k; p++) axpy_f32(load<f32>(x + (<usize>p << 2)), b + <usize>p * ldb, y, y, n); // the last k % 4 rows
 }
 
 /** out (n×m) = aᵀ for a row-major m×n, in 16×16 blocks so both sides stay in cache. */

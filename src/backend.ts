@@ -378,9 +378,7 @@ export class Backend {
       const [sq, d] = asMatrix(Q.shape), [sk, dk] = K.shape, [sv, dv] = V.shape;
       if (d !== dk) throw new ShapeError(`attention: ${sig}: query width ${d} and key width ${dk} differ`);
       if (sk !== sv) throw new ShapeError(`attention: ${sig}: ${sk} keys but ${sv} values`);
-      if (M && formatShape(M.shape) !== formatShape([sq, sk])) {
-        throw new ShapeError(`attention: mask ${formatShape(M.shape)} does not match the scores [${sq},${sk}]`);
-      }
+      maskFits("attention", M, sq, sk);
       const scale = options.scale ?? 1 / Math.sqrt(d || 1);
       checkNumber("attention", "scale", scale);
       const shape = Q.rank === 1 ? [dv] : [sq, dv];
@@ -432,9 +430,7 @@ export class Backend {
       const scale = options.scale ?? 1 / Math.sqrt(dh || 1);
       checkNumber("multiHeadAttention", "scale", scale);
       concat = this.run("multiHeadAttention", mask === undefined ? [] : [mask], ([M]) => {
-        if (M && formatShape(M.shape) !== formatShape([sq, sk])) {
-          throw new ShapeError(`multiHeadAttention: mask ${formatShape(M.shape)} does not match the scores [${sq},${sk}]`);
-        }
+        maskFits("multiHeadAttention", M, sq, sk);
         return this.withWork(this.kernels.attention_work_bytes(sq, sk, dh, dvh), (work) =>
           this.produce([sq, vw], (out) => {
             for (let h = 0; h < heads; h++) {
@@ -485,6 +481,13 @@ function checkShape(op: string, shape: readonly number[]): void {
 
 function checkNumber(op: string, what: string, x: unknown): void {
   if (typeof x !== "number") throw new InputError(`${op}: ${what} must be a number, got ${describe(x)}`);
+}
+
+/** An attention mask must be [sq, sk], like the scores it is added to. */
+function maskFits(op: string, mask: Tensor | undefined, sq: number, sk: number): void {
+  if (mask && formatShape(mask.shape) !== formatShape([sq, sk])) {
+    throw new ShapeError(`${op}: mask ${formatShape(mask.shape)} does not match the scores [${sq},${sk}]`);
+  }
 }
 
 /** The arguments that were given (not null or undefined). */

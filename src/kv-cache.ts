@@ -1,7 +1,7 @@
 import type { Backend, TensorLike } from "./backend";
 import { ShapeError } from "./errors";
 import { formatShape } from "./shape";
-import { keep } from "./scope";
+import { RowBuffer } from "./row-buffer";
 import type { Tensor } from "./tensor";
 
 /** Options of a `KVCache`. */
@@ -23,9 +23,8 @@ export class KVCache {
   readonly keyDim: number;
   readonly valueDim: number;
   #length = 0;
-  #capacity: number;
-  #keys: Tensor;
-  #values: Tensor;
+  readonly #keys: RowBuffer;
+  readonly #values: RowBuffer;
 
   constructor(readonly backend: Backend, options: KVCacheOptions) {
     this.keyDim = options.keyDim;
@@ -33,10 +32,8 @@ export class KVCache {
     for (const [name, x] of [["keyDim", this.keyDim], ["valueDim", this.valueDim]] as const) {
       if (!Number.isInteger(x) || x < 1) throw new ShapeError(`KVCache: ${name} must be a positive integer, got ${x}`);
     }
-    this.#capacity = Math.max(1, options.capacity ?? 64);
-    // the cache owns its storage: no enclosing scope() may free it
-    this.#keys = keep(backend.zeros([this.#capacity, this.keyDim]));
-    this.#values = keep(backend.zeros([this.#capacity, this.valueDim]));
+    this.#keys = new RowBuffer(backend, this.keyDim, options.capacity ?? 64);
+    this.#values = new RowBuffer(backend, this.valueDim, options.capacity ?? 64);
   }
 
   /** Positions stored. */
@@ -54,10 +51,11 @@ export class KVCache {
         throw new ShapeError(`KVCache.append: keys ${formatShape(K.shape)} and values ${formatShape(V.shape)} must be ` +
           `[t,${this.keyDim}] and [t,${this.valueDim}] with the same t`);
       }
-      if (this.#length + t > this.#capacity) this.grow(this.#length + t);
+      this.#keys.reserve(this.#length + t, this.#length);
+      this.#values.reserve(this.#length + t, this.#length);
       const heap = this.backend.heap;
-      heap.f32(this.#keys.ptr() + this.#length * this.keyDim * 4, t * this.keyDim).set(heap.f32(K.ptr(), K.size));
-      heap.f32(this.#values.ptr() + this.#length * this.valueDim * 4, t * this.valueDim).set(heap.f32(V.ptr(), V.size));
+      heap.f32(this.#keys.ptr + this.#length * this.keyDim * 4, t * this.keyDim).set(heap.f32(K.ptr(), K.size));
+      heap.f32(this.#values.ptr + this.#length * this.valueDim * 4, t * this.valueDim).set(heap.f32(V.ptr(), V.size));
       this.#length += t;
     });
   }
@@ -73,7 +71,7 @@ export class KVCache {
       if (Q.rank > 2 || w !== d) throw new ShapeError(`KVCache.attend: queries ${formatShape(Q.shape)} must be [sq,${d}]`);
       const s = scale ?? 1 / Math.sqrt(d);
       return be.withWork(be.kernels.attention_work_bytes(sq, sk, d, dv), (work) =>
-        be.produce(Q.rank === 1 ? [dv] : [sq, dv], (out) => be.kernels.attention_f32(Q.ptr(), this.#keys.ptr(), this.#values.ptr(),
+        be.produce(Q.rank === 1 ? [dv] : [sq, dv], (out) => be.kernels.attention_f32(Q.ptr(), this.#keys.ptr, this.#values.ptr,
           out, sq, sk, d, dv, d, d, dv, dv, s, causal ? 1 : 0, 0, sk, work)));
     });
   }
@@ -82,18 +80,5 @@ export class KVCache {
   dispose(): void {
     this.#keys.dispose();
     this.#values.dispose();
-  }
-
-  private grow(needed: number): void {
-    let cap = this.#capacity;
-    while (cap < needed) cap *= 2;
-    const keys = keep(this.backend.zeros([cap, this.keyDim]));
-    const values = keep(this.backend.zeros([cap, this.valueDim]));
-    const heap = this.backend.heap;
-    heap.f32(keys.ptr(), this.#length * this.keyDim).set(heap.f32(this.#keys.ptr(), this.#length * this.keyDim));
-    heap.f32(values.ptr(), this.#length * this.valueDim).set(heap.f32(this.#values.ptr(), this.#length * this.valueDim));
-    this.#keys.dispose();
-    this.#values.dispose();
-    [this.#keys, this.#values, this.#capacity] = [keys, values, cap];
   }
 }

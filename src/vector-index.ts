@@ -1,6 +1,6 @@
 import type { Backend, TensorLike } from "./backend";
 import { FormatError, InputError, ShapeError } from "./errors";
-import { keep } from "./scope";
+import { RowBuffer } from "./row-buffer";
 import { formatShape } from "./shape";
 import { Tensor } from "./tensor";
 
@@ -45,8 +45,7 @@ export class VectorIndex {
   readonly metric: Metric;
   readonly storage = "f32" as const;
   readonly backend: Backend;
-  #matrix: Tensor;   // [capacity, dim]
-  #capacity: number;
+  readonly #matrix: RowBuffer; // [capacity, dim]
   #ids: VectorId[] = [];
   #rows = new Map<VectorId, number>();
   #sqNorms: number[] = []; // l2 only
@@ -60,8 +59,7 @@ export class VectorIndex {
     this.backend = backend;
     this.dim = dim;
     this.metric = metric;
-    this.#capacity = 16;
-    this.#matrix = keep(backend.zeros([this.#capacity, dim]));
+    this.#matrix = new RowBuffer(backend, dim, 16);
   }
 
   /** Number of vectors. */
@@ -102,7 +100,7 @@ export class VectorIndex {
     }
     // All checked: now write.
     const fresh = newIds.filter((id) => !this.#rows.has(id)).length;
-    if (this.size + fresh > this.#capacity) this.grow(this.size + fresh);
+    this.#matrix.reserve(this.size + fresh, this.size);
     const heap = this.backend.heap, dim = this.dim;
     newIds.forEach((id, r) => {
       let row = this.#rows.get(id);
@@ -112,7 +110,7 @@ export class VectorIndex {
         this.#rows.set(id, row);
         if (typeof id === "number" && id >= this.#nextId) this.#nextId = Math.floor(id) + 1;
       }
-      const dst = heap.f32(this.#matrix.ptr() + row * dim * 4, dim);
+      const dst = heap.f32(this.#matrix.ptr + row * dim * 4, dim);
       dst.set(data.subarray(r * dim, (r + 1) * dim));
       if (this.metric === "cosine" && normalise) normaliseInPlace(dst);
       if (this.metric === "l2") this.#sqNorms[row] = sumSquares(dst);
@@ -123,7 +121,7 @@ export class VectorIndex {
   remove(ids: readonly VectorId[]): number {
     const rows = [...new Set(ids)].map((id) => this.#rows.get(id)).filter((r): r is number => r !== undefined).sort((a, b) => a - b);
     if (rows.length === 0) return 0;
-    const view = this.backend.heap.f32(this.#matrix.ptr(), this.#capacity * this.dim), dim = this.dim;
+    const view = this.backend.heap.f32(this.#matrix.ptr, this.#matrix.capacity * this.dim), dim = this.dim;
     let write = rows[0];
     for (let k = 0; k < rows.length; k++) {
       const from = rows[k] + 1, to = k + 1 < rows.length ? rows[k + 1] : this.size;
@@ -141,7 +139,7 @@ export class VectorIndex {
   /** A copy of the stored vector (normalised, for cosine), or undefined. */
   get(id: VectorId): Float32Array | undefined {
     const row = this.#rows.get(id);
-    return row === undefined ? undefined : this.backend.heap.f32(this.#matrix.ptr() + row * this.dim * 4, this.dim).slice();
+    return row === undefined ? undefined : this.backend.heap.f32(this.#matrix.ptr + row * this.dim * 4, this.dim).slice();
   }
 
   /** Whether an id is present. */
@@ -185,7 +183,7 @@ export class VectorIndex {
       heap.f32(qPtr, q.length).set(q);
       // scores[r, i] = query r · row i: one GEMM for a batch, a matrix-vector product for one
       be.withWork(kern.matmul_work_bytes(nq, dim, n), (work) =>
-        kern.matmul_f32(qPtr, this.#matrix.ptr(), sPtr, nq, dim, n, 1, 0, 0, work));
+        kern.matmul_f32(qPtr, this.#matrix.ptr, sPtr, nq, dim, n, 1, 0, 0, work));
       const scores = heap.f32(sPtr, nq * n);
       if (this.metric === "l2") {
         for (let r = 0; r < nq; r++) {
@@ -229,7 +227,7 @@ export class VectorIndex {
     dv.setUint32(20, this.size, true);
     dv.setUint32(24, ids.length, true);
     out.set(ids, HEADER_BYTES);
-    const vectors = this.backend.heap.f32(this.#matrix.ptr(), this.size * this.dim);
+    const vectors = this.backend.heap.f32(this.#matrix.ptr, this.size * this.dim);
     out.set(new Uint8Array(vectors.buffer, vectors.byteOffset, vecBytes), HEADER_BYTES + ids.length + pad);
     dv.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
     return out;
@@ -325,17 +323,6 @@ export class VectorIndex {
     }
     if (data.length % this.dim !== 0) throw new ShapeError(`${op}: ${data.length} values are not a whole number of ${this.dim}-dim vectors`);
     return data;
-  }
-
-  private grow(needed: number): void {
-    let cap = this.#capacity;
-    while (cap < needed) cap *= 2;
-    const next = keep(this.backend.zeros([cap, this.dim]));
-    const heap = this.backend.heap;
-    heap.f32(next.ptr(), this.size * this.dim).set(heap.f32(this.#matrix.ptr(), this.size * this.dim));
-    this.#matrix.dispose();
-    this.#matrix = next;
-    this.#capacity = cap;
   }
 }
 
