@@ -8,6 +8,7 @@ export { activate_f32 } from "./activation";
 export { layer_norm_f32, rms_norm_f32 } from "./norm";
 export { attention_f32, attention_work_bytes } from "./attention";
 export { topk_f32 } from "./topk";
+export { dot_i8_rows } from "./quant";
 export { probe_chains_f32, probe_tile_f32, probe_stream_f32 } from "./probe";
 
 /** First byte past the module's static data: the wrapper's allocator starts here. */

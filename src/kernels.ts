@@ -35,6 +35,9 @@ export interface Kernels {
   mask_scores_f32(s: number, rows: number, cols: number, scale: number, mask: number, ldm: number, causal: number): void;
   /** The k best of each row of scores (i32 indices and scores, best first; ties to the lower index; -1 pads). */
   topk_f32(scores: number, rows: number, n: number, ld: number, k: number, largest: number, outIdx: number, outScores: number): void;
+  /** out[j·ldo + i] = rowScales[i]·qScales[j]·(int8 row i · int16 query j), `stride` codes each (a multiple of 32; query codes within ±2047). */
+  dot_i8_rows(codes: number, stride: number, n: number, q: number, nq: number,
+              rowScales: number, qScales: number, out: number, ldo: number): void;
 }
 
 /** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */

@@ -5,6 +5,7 @@ import { formatShape } from "./shape";
 import { Tensor } from "./tensor";
 
 export type Metric = "cosine" | "dot" | "l2";
+export type Storage = "f32" | "i8";
 export type VectorId = string | number;
 
 /** Options of a `VectorIndex`. */
@@ -13,8 +14,12 @@ export interface VectorIndexOptions {
   /** cosine (vectors normalised on insert; score = cosine similarity, higher is better), dot (score =
    *  dot product, higher is better) or l2 (score = squared Euclidean distance, lower is better). */
   metric?: Metric;
-  /** Only "f32" for now. */
-  storage?: "f32";
+  /** "f32" (default): exact scores. "i8": one byte per value and a scale per vector, a quarter of
+   *  the memory and of the bytes a search reads; scores are approximate (see `rerank`). */
+  storage?: Storage;
+  /** "i8" only: also keep the float32 vectors (in JS memory, outside the WebAssembly heap) so a
+   *  search can re-rank its candidates exactly with `{ rerank }`. Default false. */
+  keepOriginals?: boolean;
 }
 
 /** One search hit. */
@@ -27,44 +32,61 @@ export interface SearchResult {
 export interface SearchOptions {
   /** Only ids for which this returns true are candidates. */
   filter?: (id: VectorId) => boolean;
+  /** "i8" storage with `keepOriginals`: take this many candidates by the int8 scores, then
+   *  re-score them exactly in float32 and return the best k (scores are then exact). */
+  rerank?: number;
 }
 
 const METRICS: readonly Metric[] = ["cosine", "dot", "l2"];
+const STORAGES: readonly Storage[] = ["f32", "i8"];
 const MAGIC = "WLAVIDX\0";
 const VERSION = 1;
 const HEADER_BYTES = 32;
+const HAS_ORIGINALS = 1; // flag bit of header byte 18
+/** Query codes of the int8 scan are 12-bit: an i32 lane of the kernel adds 2·127·2047 per 16
+ *  values, so sums stay exact up to I8_MAX_DIM. */
+const QUERY_LIMIT = 2047;
+const I8_MAX_DIM = 32768;
 
 /**
- * Embeddings in WASM memory with exact top-k search: scores by a matrix-vector product (one
- * query) or a matrix product (a batch), top-k selection in the kernel. Ties go to the
- * earlier-added vector. Files: `toBytes()` / `VectorIndex.fromBytes()` everywhere, `save()` /
- * `VectorIndex.load()` in Node (atomic: temporary file, fsync, rename).
+ * Embeddings in WASM memory with top-k search: scores by a matrix-vector product (one query) or
+ * a matrix product (a batch) in float32, or by an int8 scan; top-k selection in the kernel. Ties
+ * go to the earlier-added vector. Files: `toBytes()` / `VectorIndex.fromBytes()` everywhere,
+ * `save()` / `VectorIndex.load()` in Node (atomic: temporary file, fsync, rename).
  */
 export class VectorIndex {
   readonly dim: number;
   readonly metric: Metric;
-  readonly storage = "f32" as const;
+  readonly storage: Storage;
   readonly backend: Backend;
-  readonly #matrix: RowBuffer; // [capacity, dim]
+  readonly #store: F32Store | I8Store;
   #ids: VectorId[] = [];
   #rows = new Map<VectorId, number>();
-  #sqNorms: number[] = []; // l2 only
+  #sqNorms: number[] = []; // l2 only: squared lengths of the stored vectors
   #nextId = 0;
 
   constructor(backend: Backend, options: VectorIndexOptions) {
-    const { dim, metric = "cosine", storage = "f32" } = options;
+    const { dim, metric = "cosine", storage = "f32", keepOriginals = false } = options;
     if (!Number.isInteger(dim) || dim < 1) throw new InputError(`VectorIndex: dim must be a positive integer, got ${dim}`);
     if (!METRICS.includes(metric)) throw new InputError(`VectorIndex: metric must be one of ${METRICS.join(", ")}, got ${JSON.stringify(metric)}`);
-    if (storage !== "f32") throw new InputError(`VectorIndex: storage ${JSON.stringify(storage)} is not supported (only "f32")`);
+    if (!STORAGES.includes(storage)) throw new InputError(`VectorIndex: storage must be one of ${STORAGES.join(", ")}, got ${JSON.stringify(storage)}`);
+    if (storage === "i8" && dim > I8_MAX_DIM) throw new InputError(`VectorIndex: "i8" storage supports dim up to ${I8_MAX_DIM}, got ${dim}`);
+    if (keepOriginals && storage !== "i8") throw new InputError(`VectorIndex: keepOriginals applies to "i8" storage only (f32 storage holds the vectors themselves)`);
     this.backend = backend;
     this.dim = dim;
     this.metric = metric;
-    this.#matrix = new RowBuffer(backend, dim, 16);
+    this.storage = storage;
+    this.#store = storage === "f32" ? new F32Store(backend, dim) : new I8Store(backend, dim, keepOriginals);
   }
 
   /** Number of vectors. */
   get size(): number {
     return this.#ids.length;
+  }
+
+  /** Whether the float32 vectors are kept, so `{ rerank }` is available ("i8" storage). */
+  get keepsOriginals(): boolean {
+    return this.#store instanceof I8Store && this.#store.originals !== undefined;
   }
 
   /**
@@ -74,13 +96,23 @@ export class VectorIndex {
    * nothing.
    */
   add(vectors: TensorLike, ids?: readonly VectorId[], { upsert = false }: { upsert?: boolean } = {}): void {
-    this.insert(this.rowsOf("add", vectors), ids, upsert, true);
+    const data = this.rowsOf("add", vectors), n = data.length / this.dim;
+    const newIds = this.checkIds(ids, n, upsert);
+    checkRows("add", "row", data, this.dim, this.metric);
+    // All checked: now write.
+    const dim = this.dim;
+    this.placeRows(newIds).forEach((row, r) => {
+      const v = data.subarray(r * dim, (r + 1) * dim);
+      if (this.metric === "cosine") normaliseInPlace(v);
+      this.#store.write(row, v);
+    });
+    this.updateNorms();
   }
 
-  /** Checks everything, then writes; `normalise` is false only for vectors read back from a file. */
-  private insert(data: Float32Array, ids: readonly VectorId[] | undefined, upsert: boolean, normalise: boolean): void {
-    const n = data.length / this.dim;
-    const newIds = ids ? [...ids] : Array.from({ length: n }, () => this.#nextId++);
+  /** The ids a batch of n vectors goes under, checked: strings or finite numbers, no duplicates. */
+  private checkIds(ids: readonly VectorId[] | undefined, n: number, upsert: boolean): VectorId[] {
+    let next = this.#nextId;
+    const newIds = ids ? [...ids] : Array.from({ length: n }, () => next++);
     if (newIds.length !== n) throw new ShapeError(`add: ${n} vectors but ${newIds.length} ids`);
     const seen = new Set<VectorId>();
     newIds.forEach((id, i) => {
@@ -89,20 +121,14 @@ export class VectorIndex {
       seen.add(id);
       if (!upsert && this.#rows.has(id)) throw new InputError(`add: id ${JSON.stringify(id)} is already in the index (pass { upsert: true } to replace it)`);
     });
-    for (let r = 0; r < n; r++) {
-      let ss = 0;
-      for (let c = 0; c < this.dim; c++) {
-        const v = data[r * this.dim + c];
-        if (!Number.isFinite(v)) throw new InputError(`add: row ${r} has a non-finite value (${v}) at column ${c}`);
-        ss += v * v;
-      }
-      if (this.metric === "cosine" && ss === 0) throw new InputError(`add: row ${r} is a zero vector, which has no direction for cosine similarity`);
-    }
-    // All checked: now write.
+    return newIds;
+  }
+
+  /** The row of each id: its current row, or a new one at the end (made room for). */
+  private placeRows(newIds: VectorId[]): number[] {
     const fresh = newIds.filter((id) => !this.#rows.has(id)).length;
-    this.#matrix.reserve(this.size + fresh, this.size);
-    const heap = this.backend.heap, dim = this.dim;
-    newIds.forEach((id, r) => {
+    this.#store.reserve(this.size + fresh, this.size);
+    return newIds.map((id) => {
       let row = this.#rows.get(id);
       if (row === undefined) {
         row = this.#ids.length;
@@ -110,24 +136,19 @@ export class VectorIndex {
         this.#rows.set(id, row);
         if (typeof id === "number" && id >= this.#nextId) this.#nextId = Math.floor(id) + 1;
       }
-      const dst = heap.f32(this.#matrix.ptr + row * dim * 4, dim);
-      dst.set(data.subarray(r * dim, (r + 1) * dim));
-      if (this.metric === "cosine" && normalise) normaliseInPlace(dst);
-      if (this.metric === "l2") this.#sqNorms[row] = sumSquares(dst);
+      return row;
     });
+  }
+
+  private updateNorms(): void {
+    if (this.metric === "l2") this.#sqNorms = Array.from({ length: this.size }, (_, r) => this.#store.sqNorm(r));
   }
 
   /** Removes vectors by id; returns how many were present. The rest keep their insertion order. */
   remove(ids: readonly VectorId[]): number {
     const rows = [...new Set(ids)].map((id) => this.#rows.get(id)).filter((r): r is number => r !== undefined).sort((a, b) => a - b);
     if (rows.length === 0) return 0;
-    const view = this.backend.heap.f32(this.#matrix.ptr, this.#matrix.capacity * this.dim), dim = this.dim;
-    let write = rows[0];
-    for (let k = 0; k < rows.length; k++) {
-      const from = rows[k] + 1, to = k + 1 < rows.length ? rows[k + 1] : this.size;
-      view.copyWithin(write * dim, from * dim, to * dim);
-      write += to - from;
-    }
+    this.#store.compact(rows, this.size);
     const gone = new Set(rows);
     const keepRow = (_: unknown, r: number) => !gone.has(r);
     this.#ids = this.#ids.filter(keepRow);
@@ -136,10 +157,11 @@ export class VectorIndex {
     return rows.length;
   }
 
-  /** A copy of the stored vector (normalised, for cosine), or undefined. */
+  /** A copy of the stored vector (normalised, for cosine; for "i8", the original if kept, else
+   *  the dequantised codes), or undefined. */
   get(id: VectorId): Float32Array | undefined {
     const row = this.#rows.get(id);
-    return row === undefined ? undefined : this.backend.heap.f32(this.#matrix.ptr + row * this.dim * 4, this.dim).slice();
+    return row === undefined ? undefined : this.#store.read(row);
   }
 
   /** Whether an id is present. */
@@ -153,8 +175,8 @@ export class VectorIndex {
   }
 
   /**
-   * The k best matches of each query ([q, dim]); scores come from one matrix product, so a
-   * batch costs far less than its queries one by one.
+   * The k best matches of each query ([q, dim]); scores come from one matrix product (or one
+   * blocked int8 scan), so a batch costs far less than its queries one by one.
    */
   searchBatch(queries: TensorLike, k: number, options: SearchOptions = {}): SearchResult[][] {
     return this.query("searchBatch", queries, k, options);
@@ -162,28 +184,22 @@ export class VectorIndex {
 
   private query(op: string, queries: TensorLike, k: number, options: SearchOptions): SearchResult[][] {
     if (!Number.isInteger(k) || k < 0) throw new InputError(`${op}: k must be a non-negative integer, got ${k}`);
+    const { filter, rerank = 0 } = options;
+    if (!Number.isInteger(rerank) || rerank < 0) throw new InputError(`${op}: rerank must be a non-negative integer, got ${rerank}`);
+    const originals = this.#store instanceof I8Store ? this.#store.originals : undefined;
+    if (rerank > 0 && !originals) {
+      throw new InputError(`${op}: rerank needs "i8" storage with the float32 vectors kept (new VectorIndex(backend, { storage: "i8", keepOriginals: true, ... }))`);
+    }
     const q = this.rowsOf(op, queries);
     const nq = q.length / this.dim, n = this.size, dim = this.dim;
-    for (let i = 0; i < q.length; i++) {
-      if (!Number.isFinite(q[i])) throw new InputError(`${op}: query ${Math.floor(i / dim)} has a non-finite value (${q[i]}) at column ${i % dim}`);
-    }
-    if (this.metric === "cosine") {
-      for (let r = 0; r < nq; r++) {
-        const row = q.subarray(r * dim, (r + 1) * dim);
-        if (sumSquares(row) === 0) throw new InputError(`${op}: query ${r} is a zero vector, which has no direction for cosine similarity`);
-        normaliseInPlace(row);
-      }
-    }
-    const kk = Math.min(k, n);
+    checkRows(op, "query", q, dim, this.metric);
+    if (this.metric === "cosine") for (let r = 0; r < nq; r++) normaliseInPlace(q.subarray(r * dim, (r + 1) * dim));
+    const kk = Math.min(k, n), candidates = Math.min(n, Math.max(kk, rerank));
     if (kk === 0 || nq === 0) return Array.from({ length: nq }, () => []);
-    const be = this.backend, heap = be.heap, kern = be.kernels;
-    const qPtr = heap.alloc(q.length * 4), sPtr = heap.alloc(nq * n * 4);
-    const iPtr = heap.alloc(nq * kk * 4), oPtr = heap.alloc(nq * kk * 4);
+    const heap = this.backend.heap, largest = this.metric !== "l2";
+    const sPtr = heap.alloc(nq * n * 4), iPtr = heap.alloc(nq * candidates * 4), oPtr = heap.alloc(nq * candidates * 4);
     try {
-      heap.f32(qPtr, q.length).set(q);
-      // scores[r, i] = query r · row i: one GEMM for a batch, a matrix-vector product for one
-      be.withWork(kern.matmul_work_bytes(nq, dim, n), (work) =>
-        kern.matmul_f32(qPtr, this.#matrix.ptr, sPtr, nq, dim, n, 1, 0, 0, work));
+      this.#store.scores(q, nq, n, sPtr); // scores[r, i] = query r · row i
       const scores = heap.f32(sPtr, nq * n);
       if (this.metric === "l2") {
         for (let r = 0; r < nq; r++) {
@@ -191,44 +207,49 @@ export class VectorIndex {
           for (let i = 0; i < n; i++) scores[r * n + i] = Math.max(0, this.#sqNorms[i] - 2 * scores[r * n + i] + qq);
         }
       }
-      if (options.filter) {
-        const drop = this.metric === "l2" ? Infinity : -Infinity;
-        this.#ids.forEach((id, i) => { if (!options.filter!(id)) for (let r = 0; r < nq; r++) scores[r * n + i] = drop; });
-      }
-      kern.topk_f32(sPtr, nq, n, n, kk, this.metric === "l2" ? 0 : 1, iPtr, oPtr);
-      const idx = new Int32Array(heap.memory.buffer, iPtr, nq * kk), val = heap.f32(oPtr, nq * kk);
-      const excluded = options.filter ? (this.metric === "l2" ? Infinity : -Infinity) : NaN;
+      const excluded = largest ? -Infinity : Infinity;
+      if (filter) this.#ids.forEach((id, i) => { if (!filter(id)) for (let r = 0; r < nq; r++) scores[r * n + i] = excluded; });
+      this.backend.kernels.topk_f32(sPtr, nq, n, n, candidates, largest ? 1 : 0, iPtr, oPtr);
+      const idx = new Int32Array(heap.memory.buffer, iPtr, nq * candidates), val = heap.f32(oPtr, nq * candidates);
       return Array.from({ length: nq }, (_, r) => {
-        const out: SearchResult[] = [];
-        for (let j = 0; j < kk; j++) {
-          const i = idx[r * kk + j];
-          if (i < 0 || val[r * kk + j] === excluded) break;
-          out.push({ id: this.#ids[i], score: val[r * kk + j] });
+        let hits: { row: number; score: number }[] = [];
+        for (let j = 0; j < candidates; j++) {
+          const i = idx[r * candidates + j], score = val[r * candidates + j];
+          if (i < 0 || (filter && score === excluded)) break;
+          hits.push({ row: i, score });
         }
-        return out;
+        if (rerank > 0) {
+          const qr = q.subarray(r * dim, (r + 1) * dim);
+          hits = hits.map(({ row }) => ({ row, score: exactScore(this.metric, qr, originals!.subarray(row * dim, (row + 1) * dim)) }))
+            .sort((a, b) => (a.score === b.score ? a.row - b.row : largest ? b.score - a.score : a.score - b.score));
+        }
+        return hits.slice(0, kk).map(({ row, score }) => ({ id: this.#ids[row], score }));
       });
     } finally {
-      for (const p of [qPtr, sPtr, iPtr, oPtr]) heap.free(p);
+      for (const p of [sPtr, iPtr, oPtr]) heap.free(p);
     }
   }
 
-  /** The index as bytes: a versioned header, the ids, the vectors and a CRC-32. */
+  /** The index as bytes: a versioned header, the ids, the vectors (or codes and scales) and a CRC-32. */
   toBytes(): Uint8Array {
     const ids = new TextEncoder().encode(JSON.stringify(this.#ids));
-    const pad = (4 - (ids.length % 4)) % 4;
-    const vecBytes = this.size * this.dim * 4;
-    const out = new Uint8Array(HEADER_BYTES + ids.length + pad + vecBytes + 4);
+    const sections = [ids, ...this.#store.sections(this.size)];
+    const total = HEADER_BYTES + sections.reduce((s, b) => s + align4(b.length), 0) + 4;
+    const out = new Uint8Array(total);
     const dv = new DataView(out.buffer);
     out.set(new TextEncoder().encode(MAGIC), 0);
     dv.setUint32(8, VERSION, true);
     dv.setUint32(12, this.dim, true);
     dv.setUint8(16, METRICS.indexOf(this.metric));
-    dv.setUint8(17, 0); // storage: f32
+    dv.setUint8(17, STORAGES.indexOf(this.storage));
+    dv.setUint8(18, this.keepsOriginals ? HAS_ORIGINALS : 0);
     dv.setUint32(20, this.size, true);
     dv.setUint32(24, ids.length, true);
-    out.set(ids, HEADER_BYTES);
-    const vectors = this.backend.heap.f32(this.#matrix.ptr, this.size * this.dim);
-    out.set(new Uint8Array(vectors.buffer, vectors.byteOffset, vecBytes), HEADER_BYTES + ids.length + pad);
+    let at = HEADER_BYTES;
+    for (const b of sections) {
+      out.set(b, at);
+      at += align4(b.length);
+    }
     dv.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
     return out;
   }
@@ -243,14 +264,16 @@ export class VectorIndex {
     if (version !== VERSION) fail(`unsupported version ${version} (this library reads version ${VERSION})`);
     const stored = dv.getUint32(bytes.length - 4, true), actual = crc32(bytes.subarray(0, bytes.length - 4));
     if (stored !== actual) fail(`checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)}): the file is damaged or truncated`);
-    const dim = dv.getUint32(12, true), metricCode = dv.getUint8(16), storage = dv.getUint8(17);
+    const dim = dv.getUint32(12, true), metricCode = dv.getUint8(16), storageCode = dv.getUint8(17), flags = dv.getUint8(18);
     const count = dv.getUint32(20, true), idBytes = dv.getUint32(24, true);
     if (dim < 1) fail(`dim ${dim} is invalid`);
     if (metricCode >= METRICS.length) fail(`metric code ${metricCode} is unknown`);
-    if (storage !== 0) fail(`storage code ${storage} is unknown`);
-    const pad = (4 - (idBytes % 4)) % 4;
-    const expected = HEADER_BYTES + idBytes + pad + count * dim * 4 + 4;
-    if (bytes.length !== expected) fail(`${count} vectors of dim ${dim} with ${idBytes} bytes of ids need ${expected} bytes, the file has ${bytes.length}`);
+    if (storageCode >= STORAGES.length) fail(`storage code ${storageCode} is unknown`);
+    if (flags & ~HAS_ORIGINALS || (flags && storageCode === 0)) fail(`flags ${flags} are invalid for ${STORAGES[storageCode]} storage`);
+    const storage = STORAGES[storageCode], keepOriginals = flags === HAS_ORIGINALS;
+    const sizes = storage === "f32" ? [count * dim * 4] : [count * dim, count * 4, ...(keepOriginals ? [count * dim * 4] : [])];
+    const expected = HEADER_BYTES + align4(idBytes) + sizes.reduce((s, b) => s + align4(b), 0) + 4;
+    if (bytes.length !== expected) fail(`${count} vectors of dim ${dim} (${storage}) with ${idBytes} bytes of ids need ${expected} bytes, the file has ${bytes.length}`);
     let ids: unknown;
     try {
       ids = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + idBytes)));
@@ -258,12 +281,17 @@ export class VectorIndex {
       fail("the id list is not valid JSON");
     }
     if (!Array.isArray(ids) || ids.length !== count) fail(`the id list does not hold ${count} ids`);
-    const start = HEADER_BYTES + idBytes + pad;
-    const vectors = new Float32Array(count * dim);
-    for (let i = 0; i < vectors.length; i++) vectors[i] = dv.getFloat32(start + 4 * i, true);
-    const index = new VectorIndex(backend, { dim, metric: METRICS[metricCode] });
+    let at = HEADER_BYTES + align4(idBytes);
+    const sections = sizes.map((size) => {
+      const section = bytes.slice(at, at + size); // a copy: aligned, and free of the caller's buffer
+      at += align4(size);
+      return section;
+    });
+    const index = new VectorIndex(backend, { dim, metric: METRICS[metricCode], storage, keepOriginals });
     try {
-      index.insert(vectors, ids as VectorId[], false, false); // re-validates every id and value
+      const rows = index.placeRows(index.checkIds(ids as VectorId[], count, false));
+      index.#store.restore(sections, rows.length, index.metric);
+      index.updateNorms();
     } catch (e) {
       index.dispose();
       fail(`contents are invalid: ${(e as Error).message}`);
@@ -296,7 +324,7 @@ export class VectorIndex {
 
   /** Frees the index's memory. */
   dispose(): void {
-    this.#matrix.dispose();
+    this.#store.dispose();
   }
 
   /** Rows of `dim` floats from any accepted input (a fresh copy). */
@@ -325,6 +353,227 @@ export class VectorIndex {
     return data;
   }
 }
+
+/** Float32 rows in backend memory, scored by a matrix-vector or matrix product. */
+class F32Store {
+  readonly #matrix: RowBuffer; // [capacity, dim]
+
+  constructor(readonly backend: Backend, readonly dim: number) {
+    this.#matrix = new RowBuffer(backend, dim, 16);
+  }
+
+  reserve(needed: number, used: number): void {
+    this.#matrix.reserve(needed, used);
+  }
+
+  private view(row: number): Float32Array {
+    return this.backend.heap.f32(this.#matrix.ptr + row * this.dim * 4, this.dim);
+  }
+
+  write(row: number, v: Float32Array): void {
+    this.view(row).set(v);
+  }
+
+  read(row: number): Float32Array {
+    return this.view(row).slice();
+  }
+
+  sqNorm(row: number): number {
+    return sumSquares(this.view(row));
+  }
+
+  compact(removed: number[], size: number): void {
+    compactRows(this.backend.heap.f32(this.#matrix.ptr, this.#matrix.capacity * this.dim), this.dim, removed, size);
+  }
+
+  /** scores[r·n + i] = query r · row i: one GEMM for a batch, a matrix-vector product for one. */
+  scores(q: Float32Array, nq: number, n: number, sPtr: number): void {
+    const be = this.backend, heap = be.heap, kern = be.kernels, dim = this.dim;
+    const qPtr = heap.alloc(q.length * 4);
+    try {
+      heap.f32(qPtr, q.length).set(q);
+      be.withWork(kern.matmul_work_bytes(nq, dim, n), (work) =>
+        kern.matmul_f32(qPtr, this.#matrix.ptr, sPtr, nq, dim, n, 1, 0, 0, work));
+    } finally {
+      heap.free(qPtr);
+    }
+  }
+
+  /** The file sections after the ids: the vectors. */
+  sections(size: number): Uint8Array[] {
+    return [new Uint8Array(this.backend.heap.f32(this.#matrix.ptr, size * this.dim).slice().buffer)];
+  }
+
+  /** Writes rows 0..count from `sections()` output, checking every value. */
+  restore([vectors]: Uint8Array[], count: number, metric: Metric): void {
+    const v = new Float32Array(vectors.buffer, vectors.byteOffset, count * this.dim);
+    checkRows("load", "row", v, this.dim, metric);
+    for (let r = 0; r < count; r++) this.write(r, v.subarray(r * this.dim, (r + 1) * this.dim));
+  }
+
+  dispose(): void {
+    this.#matrix.dispose();
+  }
+}
+
+/**
+ * Int8 rows in backend memory: each vector as codes round(v/s) in [-127, 127] with s =
+ * max|v|/127, rows padded with zeros to `stride` bytes (a multiple of 32) for the SIMD scan.
+ * Queries are coded as int16 in [-2047, 2047], so nearly all the error is the rows'. The float32 vectors
+ * are optionally kept in JS memory, read only to re-rank candidates.
+ */
+class I8Store {
+  readonly stride: number;
+  readonly #codes: RowBuffer; // [capacity, stride bytes]
+  readonly #scales: RowBuffer; // [capacity, 1]
+  #originals?: Float32Array; // [capacity, dim]
+
+  constructor(readonly backend: Backend, readonly dim: number, keepOriginals: boolean) {
+    this.stride = Math.ceil(dim / 32) * 32;
+    this.#codes = new RowBuffer(backend, this.stride / 4, 16);
+    this.#scales = new RowBuffer(backend, 1, 16);
+    if (keepOriginals) this.#originals = new Float32Array(16 * dim);
+  }
+
+  get originals(): Float32Array | undefined {
+    return this.#originals;
+  }
+
+  reserve(needed: number, used: number): void {
+    this.#codes.reserve(needed, used);
+    this.#scales.reserve(needed, used);
+    const o = this.#originals;
+    if (o && o.length < this.#codes.capacity * this.dim) {
+      this.#originals = new Float32Array(this.#codes.capacity * this.dim);
+      this.#originals.set(o.subarray(0, used * this.dim));
+    }
+  }
+
+  private codeView(row: number): Int8Array {
+    return new Int8Array(this.backend.heap.memory.buffer, this.#codes.ptr + row * this.stride, this.stride);
+  }
+
+  private scaleView(): Float32Array {
+    return this.backend.heap.f32(this.#scales.ptr, this.#scales.capacity);
+  }
+
+  write(row: number, v: Float32Array): void {
+    const codes = new Int8Array(this.stride); // zero padding included
+    this.scaleView()[row] = quantise(v, 127, codes);
+    this.codeView(row).set(codes);
+    this.#originals?.set(v, row * this.dim);
+  }
+
+  read(row: number): Float32Array {
+    if (this.#originals) return this.#originals.slice(row * this.dim, (row + 1) * this.dim);
+    const codes = this.codeView(row), s = this.scaleView()[row];
+    return Float32Array.from({ length: this.dim }, (_, i) => codes[i] * s);
+  }
+
+  /** Squared length of the dequantised vector: what the int8 scores measure distance to. */
+  sqNorm(row: number): number {
+    const codes = this.codeView(row), s = this.scaleView()[row];
+    let ss = 0;
+    for (let i = 0; i < this.dim; i++) ss += codes[i] * codes[i];
+    return ss * s * s;
+  }
+
+  compact(removed: number[], size: number): void {
+    const heap = this.backend.heap;
+    compactRows(new Int8Array(heap.memory.buffer, this.#codes.ptr, this.#codes.capacity * this.stride), this.stride, removed, size);
+    compactRows(this.scaleView(), 1, removed, size);
+    if (this.#originals) compactRows(this.#originals, this.dim, removed, size);
+  }
+
+  /** scores[r·n + i] ≈ query r · row i, from int8 codes: one blocked pass over the rows for a batch. */
+  scores(q: Float32Array, nq: number, n: number, sPtr: number): void {
+    const heap = this.backend.heap, dim = this.dim, stride = this.stride;
+    const qPtr = heap.alloc(nq * stride * 2), qsPtr = heap.alloc(nq * 4);
+    try {
+      const codes = new Int16Array(nq * stride), qScales = new Float32Array(nq);
+      for (let r = 0; r < nq; r++) qScales[r] = quantise(q.subarray(r * dim, (r + 1) * dim), QUERY_LIMIT, codes.subarray(r * stride, (r + 1) * stride));
+      new Int16Array(heap.memory.buffer, qPtr, nq * stride).set(codes);
+      heap.f32(qsPtr, nq).set(qScales);
+      this.backend.kernels.dot_i8_rows(this.#codes.ptr, stride, n, qPtr, nq, this.#scales.ptr, qsPtr, sPtr, n);
+    } finally {
+      heap.free(qPtr);
+      heap.free(qsPtr);
+    }
+  }
+
+  /** The file sections after the ids: codes (dim bytes per row), scales, and the vectors if kept. */
+  sections(size: number): Uint8Array[] {
+    const codes = new Uint8Array(size * this.dim);
+    for (let r = 0; r < size; r++) codes.set(new Uint8Array(this.codeView(r).buffer, this.#codes.ptr + r * this.stride, this.dim), r * this.dim);
+    const scales = new Uint8Array(this.scaleView().slice(0, size).buffer);
+    return this.#originals ? [codes, scales, new Uint8Array(this.#originals.slice(0, size * this.dim).buffer)] : [codes, scales];
+  }
+
+  /** Writes rows 0..count from `sections()` output, checking every value. */
+  restore([codeBytes, scaleBytes, originalBytes]: Uint8Array[], count: number, metric: Metric): void {
+    const codes = new Int8Array(codeBytes.buffer, codeBytes.byteOffset, count * this.dim);
+    const scales = new Float32Array(scaleBytes.buffer, scaleBytes.byteOffset, count);
+    const at = codes.indexOf(-128);
+    if (at >= 0) throw new InputError(`row ${Math.floor(at / this.dim)} has code -128 at column ${at % this.dim} (codes are in [-127, 127])`);
+    scales.forEach((s, r) => { if (!(Number.isFinite(s) && s >= 0)) throw new InputError(`row ${r} has scale ${s} (scales are finite and >= 0)`); });
+    if (this.#originals) checkRows("load", "row", new Float32Array(originalBytes.buffer, originalBytes.byteOffset, count * this.dim), this.dim, metric);
+    for (let r = 0; r < count; r++) {
+      const row = this.codeView(r);
+      row.fill(0);
+      row.set(codes.subarray(r * this.dim, (r + 1) * this.dim));
+    }
+    this.scaleView().set(scales);
+    if (this.#originals) this.#originals.set(new Float32Array(originalBytes.buffer, originalBytes.byteOffset, count * this.dim));
+  }
+
+  dispose(): void {
+    this.#codes.dispose();
+    this.#scales.dispose();
+  }
+}
+
+/** Codes round(v/s) in [-limit, limit] written to `codes`; returns the scale s = max|v|/limit (0 for a zero vector). */
+function quantise(v: Float32Array, limit: number, codes: Int8Array | Int16Array): number {
+  let max = 0;
+  for (let i = 0; i < v.length; i++) max = Math.max(max, Math.abs(v[i]));
+  const s = Math.fround(max / limit);
+  if (s === 0) return 0;
+  for (let i = 0; i < v.length; i++) codes[i] = Math.max(-limit, Math.min(limit, Math.round(v[i] / s)));
+  return s;
+}
+
+/** Moves rows down over the removed ones (sorted), keeping order; rows past the new size are stale. */
+function compactRows(view: Float32Array | Int8Array, width: number, removed: number[], size: number): void {
+  let write = removed[0];
+  for (let k = 0; k < removed.length; k++) {
+    const from = removed[k] + 1, to = k + 1 < removed.length ? removed[k + 1] : size;
+    view.copyWithin(write * width, from * width, to * width);
+    write += to - from;
+  }
+}
+
+/** Throws, naming the row, on a non-finite value or (cosine) a zero vector. */
+function checkRows(op: string, what: string, data: Float32Array, dim: number, metric: Metric): void {
+  for (let r = 0; r * dim < data.length; r++) {
+    let ss = 0;
+    for (let c = 0; c < dim; c++) {
+      const v = data[r * dim + c];
+      if (!Number.isFinite(v)) throw new InputError(`${op}: ${what} ${r} has a non-finite value (${v}) at column ${c}`);
+      ss += v * v;
+    }
+    if (metric === "cosine" && ss === 0) throw new InputError(`${op}: ${what} ${r} is a zero vector, which has no direction for cosine similarity`);
+  }
+}
+
+/** The exact float64 score of a query against a stored vector (re-ranking). */
+function exactScore(metric: Metric, q: Float32Array, x: Float32Array): number {
+  let s = 0;
+  if (metric === "l2") for (let i = 0; i < q.length; i++) s += (q[i] - x[i]) ** 2;
+  else for (let i = 0; i < q.length; i++) s += q[i] * x[i];
+  return s;
+}
+
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 function sumSquares(v: Float32Array): number {
   let s = 0;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FormatError, InputError, ShapeError, VectorIndex, WasmlaError, type Metric } from "../src/index";
-import { PATHS, backend, randomF32, rng } from "./helpers";
+import { EPS32, PATHS, backend, randomF32, rng } from "./helpers";
 
 /** Brute-force float64 reference: scores of every row, best first (ties to the earlier row). */
 function bruteForce(rows: Float32Array, n: number, dim: number, q: Float32Array, metric: Metric, k: number) {
@@ -126,10 +126,108 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
   });
 });
 
+describe.each(PATHS)("int8 storage on %s", (path) => {
+  it("the int8 scan kernel equals the integer dot product times the scales (odd row counts, several strides)", async () => {
+    const be = await backend(path);
+    const next = rng(9);
+    for (const [n, stride, nq] of [[1, 32, 1], [7, 64, 3], [515, 416, 2]]) {
+      const codes = Int8Array.from({ length: n * stride }, () => Math.round(next() * 127));
+      const q = Int16Array.from({ length: nq * stride }, () => Math.round(next() * 4094));
+      const scales = Float32Array.from({ length: n }, () => 0.01 + Math.abs(next()));
+      const qScales = Float32Array.from({ length: nq }, () => 0.01 + Math.abs(next()));
+      const h = be.heap;
+      const [cp, qp, sp, qsp, op] = [n * stride, nq * stride * 2, n * 4, nq * 4, nq * n * 4].map((b) => h.alloc(b));
+      new Int8Array(h.memory.buffer, cp, codes.length).set(codes);
+      new Int16Array(h.memory.buffer, qp, q.length).set(q);
+      h.f32(sp, n).set(scales);
+      h.f32(qsp, nq).set(qScales);
+      be.kernels.dot_i8_rows(cp, stride, n, qp, nq, sp, qsp, op, n);
+      const got = h.f32(op, nq * n).slice();
+      for (let j = 0; j < nq; j++) {
+        for (let i = 0; i < n; i++) {
+          let dot = 0;
+          for (let p = 0; p < stride; p++) dot += codes[i * stride + p] * q[j * stride + p];
+          const want = dot * scales[i] * qScales[j];
+          expect(Math.abs(got[j * n + i] - want)).toBeLessThanOrEqual(4 * EPS32 * Math.abs(want));
+        }
+      }
+      for (const p of [cp, qp, sp, qsp, op]) h.free(p);
+    }
+  });
+
+  it.each(["cosine", "dot", "l2"] as Metric[])("%s: approximate scores within the quantisation bound; with rerank, the exact top-k", async (metric) => {
+    const be = await backend(path);
+    const [n, dim] = [1003, 37];
+    const data = randomF32(n * dim, 21);
+    const index = new VectorIndex(be, { dim, metric, storage: "i8", keepOriginals: true });
+    index.add(data.subarray(0, 400 * dim));
+    index.add(data.subarray(400 * dim));
+    const queries = randomF32(6 * dim, 22);
+    const batch = index.searchBatch(queries, 10), batchReranked = index.searchBatch(queries, 10, { rerank: 60 });
+    for (let qi = 0; qi < 6; qi++) {
+      const q = queries.subarray(qi * dim, (qi + 1) * dim);
+      const want = bruteForce(data, n, dim, q, metric, n);
+      const exact = new Map(want.map((w) => [w.r, w.score]));
+      const scale = metric === "cosine" ? 1 : Math.max(...want.map((w) => Math.abs(w.score)));
+      const got = index.search(q, 10);
+      // every score is near the true score of its vector (codes carry ~7 bits plus sign)
+      for (const h of got) expect(Math.abs(h.score - exact.get(h.id as number)!)).toBeLessThan(0.03 * scale);
+      expect(batch[qi]).toEqual(got);
+      const reranked = index.search(q, 10, { rerank: 60 });
+      expect(reranked.map((h) => h.id)).toEqual(want.slice(0, 10).map((w) => w.r));
+      reranked.forEach((h, j) => expect(Math.abs(h.score - want[j].score)).toBeLessThan(1e-5 * (1 + Math.abs(want[j].score))));
+      expect(batchReranked[qi]).toEqual(reranked);
+    }
+    index.dispose();
+  });
+
+  it("takes a quarter of the memory of f32; get, remove, upsert and filters work; rerank without originals is a clear error", async () => {
+    const be = await backend(path);
+    const [n, dim] = [2048, 384];
+    const data = randomF32(n * dim, 5);
+    const grown = (storage: "f32" | "i8") => {
+      const before = be.memoryStats().liveBytes;
+      const index = new VectorIndex(be, { dim, storage });
+      index.add(data);
+      const bytes = be.memoryStats().liveBytes - before;
+      index.dispose();
+      return bytes;
+    };
+    expect(grown("i8") / grown("f32")).toBeLessThan(0.27);
+    const index = new VectorIndex(be, { dim: 3, storage: "i8" });
+    index.add([[1, 0, 0], [0, 1, 0], [1, 1, 0]], ["x", "y", "xy"]);
+    expect(Array.from(index.get("xy")!).map((v) => +v.toFixed(2))).toEqual([0.71, 0.71, 0]); // dequantised
+    expect(index.search([1, 0, 0], 10, { filter: (id) => id !== "x" }).map((h) => h.id)).toEqual(["xy", "y"]);
+    index.add([[0, 0, 1]], ["x"], { upsert: true });
+    expect(index.remove(["y"])).toBe(1);
+    expect(index.search([0, 0.1, 1], 2).map((h) => h.id)).toEqual(["x", "xy"]);
+    expect(() => index.search([1, 0, 0], 1, { rerank: 5 })).toThrow(/rerank needs "i8" storage with the float32 vectors kept/);
+    expect(() => new VectorIndex(be, { dim: 3, keepOriginals: true })).toThrow(/keepOriginals applies to "i8" storage only/);
+    index.dispose();
+  });
+
+  it.each([false, true])("round-trips through bytes with identical results (keepOriginals %s)", async (keepOriginals) => {
+    const be = await backend(path);
+    const [n, dim] = [300, 40];
+    const index = new VectorIndex(be, { dim, metric: "l2", storage: "i8", keepOriginals });
+    index.add(randomF32(n * dim, 13), Array.from({ length: n }, (_, i) => `v${i}`));
+    index.remove(["v3", "v200"]);
+    const copy = VectorIndex.fromBytes(be, index.toBytes());
+    expect(copy.storage).toBe("i8");
+    expect(copy.keepsOriginals).toBe(keepOriginals);
+    const q = randomF32(dim, 14);
+    expect(copy.search(q, 15)).toEqual(index.search(q, 15));
+    if (keepOriginals) expect(copy.search(q, 15, { rerank: 40 })).toEqual(index.search(q, 15, { rerank: 40 }));
+    expect(copy.get("v7")).toEqual(index.get("v7"));
+    copy.dispose();
+    index.dispose();
+  });
+});
+
 describe("VectorIndex files under fuzzing", () => {
-  it("thousands of mutated files each load as a valid index or throw a FormatError", async () => {
+  it.each(["f32", "i8"] as const)("thousands of mutated %s files each load as a valid index or throw a FormatError", async (storage) => {
     const be = await backend("wasm-simd");
-    const index = new VectorIndex(be, { dim: 8, metric: "l2" });
+    const index = new VectorIndex(be, { dim: 8, metric: "l2", storage, keepOriginals: storage === "i8" });
     index.add(randomF32(40 * 8, 5), Array.from({ length: 40 }, (_, i) => `id${i}`));
     const good = index.toBytes();
     const next = rng(42);

@@ -1,0 +1,51 @@
+// Scores of int8 vectors: the scan of a VectorIndex with "i8" storage. Rows hold int8 codes in
+// [-127, 127] with one f32 scale each; queries hold int16 codes (the wrapper keeps them within
+// ±2047 so i32 sums cannot overflow). Each 16 codes are sign-extended to i16 and multiplied
+// pairwise into i32 lanes (i32x4.dot_i16x8_s: one pmaddwd on x86), sharing the query's loads
+// between two rows. Rows are zero-padded to `stride` codes, a multiple of 32: no tails.
+
+/** Rows per block: a block of codes stays in L2 while every query of a batch passes over it. */
+const BLOCK_ROWS = 256;
+
+/**
+ * out[j·ldo + i] = rowScales[i]·qScales[j]·Σ codes[i,·]·q[j,·] for n rows of `stride` int8
+ * codes and nq queries of `stride` int16 codes (stride a multiple of 32).
+ */
+export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32,
+                            rowScales: usize, qScales: usize, out: usize, ldo: i32): void {
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const i1 = min(n, i0 + BLOCK_ROWS);
+    for (let j = 0; j < nq; j++) {
+      const qj = q + (<usize>j * stride << 1), qs = load<f32>(qScales + (<usize>j << 2));
+      const oj = out + (<usize>j * <usize>ldo << 2);
+      let i = i0;
+      for (; i + 2 <= i1; i += 2) {
+        const r0 = codes + <usize>i * stride;
+        const acc = dot2(r0, r0 + stride, qj, stride);
+        store<f32>(oj + (<usize>i << 2), <f32>i32x4.extract_lane(acc, 0) * load<f32>(rowScales + (<usize>i << 2)) * qs);
+        store<f32>(oj + (<usize>i << 2), <f32>i32x4.extract_lane(acc, 1) * load<f32>(rowScales + (<usize>i << 2), 4) * qs, 4);
+      }
+      if (i < i1) {
+        const r0 = codes + <usize>i * stride;
+        const acc = dot2(r0, r0, qj, stride);
+        store<f32>(oj + (<usize>i << 2), <f32>i32x4.extract_lane(acc, 0) * load<f32>(rowScales + (<usize>i << 2)) * qs);
+      }
+    }
+  }
+}
+
+/** The integer dots of rows a and b with q (i16 codes), in lanes 0 and 1. */
+// @ts-ignore: decorator
+@inline function dot2(a: usize, b: usize, q: usize, stride: i32): v128 {
+  let sa = i32x4.splat(0), sb = i32x4.splat(0);
+  for (let p = 0; p < stride; p += 16) {
+    const qp = q + (<usize>p << 1);
+    const q0 = v128.load(qp), q1 = v128.load(qp, 16);
+    const a0 = v128.load(a + p), b0 = v128.load(b + p);
+    sa = i32x4.add(sa, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(a0), q0), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(a0), q1)));
+    sb = i32x4.add(sb, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(b0), q0), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(b0), q1)));
+  }
+  // lane 0: Σ sa, lane 1: Σ sb
+  const t = i32x4.add(v128.shuffle<i32>(sa, sb, 0, 4, 2, 6), v128.shuffle<i32>(sa, sb, 1, 5, 3, 7));
+  return i32x4.add(t, v128.shuffle<i32>(t, t, 2, 3, 0, 1));
+}
