@@ -5,6 +5,9 @@ import {
 import type { Activation } from "./activation";
 import { BackendError, InputError } from "./errors";
 import { createJsKernels } from "./js/kernels";
+import * as linalg from "./linalg";
+import type { EighOptions, EighResult, PCA, PcaOptions, QrResult, SvdOptions, SvdResult } from "./linalg";
+import { CsrMatrix } from "./sparse";
 import type { GrowableMemory } from "./kernels";
 import type { MemoryStats } from "./memory";
 import { Tensor } from "./tensor";
@@ -164,3 +167,14 @@ export function layerNorm(x: TensorLike, gamma?: TensorLike | null, beta?: Tenso
 export function rmsNorm(x: TensorLike, gamma?: TensorLike | null, eps?: number): Tensor { return on(x, gamma).rmsNorm(x, gamma, eps); }
 /** Memory figures of the default backend. */
 export function memoryStats(): MemoryStats { return getBackend().memoryStats(); }
+
+/** Randomized truncated SVD of a dense matrix or a CsrMatrix; see `SvdOptions`. */
+export function svd(a: TensorLike | CsrMatrix, options?: SvdOptions): SvdResult {
+  return linalg.svd(a instanceof CsrMatrix ? a.backend : on(a), a, options);
+}
+/** Eigenvalues and eigenvectors of a symmetric matrix (ascending by default, as numpy). */
+export function eigh(s: TensorLike, options?: EighOptions): EighResult { return linalg.eigh(on(s), s, options); }
+/** Householder QR of a tall matrix. */
+export function qr(a: TensorLike): QrResult { return linalg.qr(on(a), a); }
+/** PCA of the rows of X keeping k components. */
+export function pca(x: TensorLike, k: number, options?: PcaOptions): PCA { return linalg.pca(on(x), x, k, options); }

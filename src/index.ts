@@ -1,7 +1,8 @@
 /**
  * wasmla: WebAssembly SIMD linear algebra for AI work — matmul, dense layers with fused
  * activations, softmax, norms, fused attention (multi-head, KV cache), a transformer block read
- * from safetensors, and exact top-k vector search — on a relaxed-SIMD, SIMD or pure-JS path
+ * from safetensors, exact and int8 top-k vector search, randomized SVD, eigh, PCA and sparse
+ * (CSR) products — on a relaxed-SIMD, SIMD or pure-JS path
  * picked at `init()`.
  *
  * ```ts
@@ -15,7 +16,7 @@ export {
   tensor, zeros, matmul, dense, transpose, add, sub, mul, div, scale, axpy,
   dot, norm, sum, cosineSimilarity, normalizeRows, softmax, exp, memoryStats,
   activate, relu, gelu, geluTanh, silu, sigmoid, tanh, layerNorm, rmsNorm, attention, multiHeadAttention,
-  type InitOptions,
+  svd, eigh, qr, pca, type InitOptions,
 } from "./api";
 export {
   Backend, BACKEND_NAMES, type BackendName, type TensorData, type TensorLike, type MatmulOptions,
@@ -28,6 +29,8 @@ export { KVCache, type KVCacheOptions } from "./kv-cache";
 export { SafetensorsFile, writeSafetensors, type SafetensorInfo } from "./safetensors";
 export { readNpy, writeNpy, parseEmbeddings, type LoadedArray, type EmbeddingRecords } from "./io";
 export { VectorIndex, type VectorIndexOptions, type SearchResult, type SearchOptions, type Metric, type VectorId } from "./vector-index";
+export { PCA, type SvdOptions, type SvdResult, type EighOptions, type EighResult, type QrResult, type PcaOptions } from "./linalg";
+export { CsrMatrix, type CsrArrays } from "./sparse";
 export { TransformerBlock, TRANSFORMER_BLOCK_NAMES, type TransformerBlockOptions } from "./transformer";
 export { ACTIVATION_CODES, type Activation } from "./activation";
 export type { MemoryStats } from "./memory";

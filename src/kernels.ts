@@ -38,6 +38,14 @@ export interface Kernels {
   /** out[j·ldo + i] = rowScales[i]·qScales[j]·(int8 row i · int16 query j), `stride` codes each (a multiple of 32; query codes within ±2047). */
   dot_i8_rows(codes: number, stride: number, n: number, q: number, nq: number,
               rowScales: number, qScales: number, out: number, ldo: number): void;
+  /** In-place Householder QR of the len×cols matrix whose columns are the rows of `a`; see assembly/linalg.ts. */
+  householder_qr_f32(a: number, cols: number, len: number, tau: number, diag: number): void;
+  /** Qᵀ (cols rows of len floats) from householder_qr_f32's output. */
+  householder_q_f32(a: number, cols: number, len: number, tau: number, q: number): void;
+  /** out (m×n) = A·B, A in CSR (indptr i32[m+1], indices i32, values f32). */
+  csr_matmul_f32(indptr: number, indices: number, values: number, m: number, b: number, n: number, out: number): void;
+  /** out (cols×n) = Aᵀ·B, A in CSR with m rows, B (m×n). */
+  csr_matmul_t_f32(indptr: number, indices: number, values: number, m: number, cols: number, b: number, n: number, out: number): void;
 }
 
 /** Ceiling probes, only in the WebAssembly builds (the benchmark reads them). */

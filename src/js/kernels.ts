@@ -211,6 +211,62 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
+    householder_qr_f32(a, cols, len, tau, diag) {
+      const h = heap();
+      a >>= 2; tau >>= 2; diag >>= 2;
+      for (let k = 0; k < cols; k++) {
+        const v = a + k * len + k, n = len - k;
+        const normx = norm(h, v, n);
+        if (normx === 0) { h[tau + k] = 0; h[diag + k] = 0; continue; }
+        const x0 = h[v], alpha = x0 >= 0 ? -normx : normx;
+        h[v] = x0 - alpha;
+        const beta = Math.fround(1 / (normx * (normx + Math.abs(x0))));
+        h[tau + k] = beta; h[diag + k] = alpha;
+        for (let j = k + 1; j < cols; j++) {
+          const col = a + j * len + k, w = beta * dot(h, v, col, n);
+          for (let i = 0; i < n; i++) h[col + i] -= w * h[v + i];
+        }
+      }
+    },
+    householder_q_f32(a, cols, len, tau, q) {
+      const h = heap();
+      a >>= 2; tau >>= 2; q >>= 2;
+      h.fill(0, q, q + cols * len);
+      for (let j = 0; j < cols; j++) h[q + j * len + j] = 1;
+      for (let k = cols - 1; k >= 0; k--) {
+        const beta = h[tau + k];
+        if (beta === 0) continue;
+        const v = a + k * len + k, n = len - k;
+        for (let j = k; j < cols; j++) {
+          const col = q + j * len + k, w = beta * dot(h, v, col, n);
+          for (let i = 0; i < n; i++) h[col + i] -= w * h[v + i];
+        }
+      }
+    },
+    csr_matmul_f32(indptr, indices, values, m, b, n, out) {
+      const h = heap(), hi = new Int32Array(h.buffer);
+      indptr >>= 2; indices >>= 2; values >>= 2; b >>= 2; out >>= 2;
+      for (let i = 0; i < m; i++) {
+        const o = out + i * n;
+        h.fill(0, o, o + n);
+        for (let p = hi[indptr + i]; p < hi[indptr + i + 1]; p++) {
+          const v = h[values + p], row = b + hi[indices + p] * n;
+          for (let c = 0; c < n; c++) h[o + c] += v * h[row + c];
+        }
+      }
+    },
+    csr_matmul_t_f32(indptr, indices, values, m, cols, b, n, out) {
+      const h = heap(), hi = new Int32Array(h.buffer);
+      indptr >>= 2; indices >>= 2; values >>= 2; b >>= 2; out >>= 2;
+      h.fill(0, out, out + cols * n);
+      for (let i = 0; i < m; i++) {
+        const row = b + i * n;
+        for (let p = hi[indptr + i]; p < hi[indptr + i + 1]; p++) {
+          const v = h[values + p], o = out + hi[indices + p] * n;
+          for (let c = 0; c < n; c++) h[o + c] += v * h[row + c];
+        }
+      }
+    },
     exp_f32(a, out, n) {
       const h = heap();
       a >>= 2; out >>= 2;
