@@ -5,50 +5,75 @@ import { dotRaw } from "./simd";
 import { axpy_f32, norm_f32 } from "./vector";
 
 /**
+ * Reflectors applied to a column in one go: the column stays in L2 while a block of them passes
+ * over it, instead of every column streaming through the cache once per reflector. A block's
+ * vectors (block·len floats) should fit in L2 beside the column.
+ */
+function blockSize(len: i32): i32 {
+  return max(1, min(16, (128 * 1024) / max(len, 1)));
+}
+
+/** col -= tau_k·(v_k·col)·v_k over entries k.. (one reflector applied to one column). */
+// @ts-ignore: decorator
+@inline function reflect(a: usize, rowBytes: usize, tau: usize, k: i32, col: usize, len: i32): void {
+  const beta = load<f32>(tau + (<usize>k << 2));
+  if (beta == 0) return;
+  const v = a + <usize>k * rowBytes + (<usize>k << 2), c = col + (<usize>k << 2), n = len - k;
+  axpy_f32(-beta * dotRaw(v, c, n), v, c, c, n);
+}
+
+/**
  * In-place Householder QR of the len×cols matrix A whose columns are the `cols` rows of `a`
  * (each `len` floats, cols ≤ len). Afterwards column k holds the Householder vector v_k in its
  * entries k.. (R's strictly upper part stays in entries < k of later columns: R[k][j] = a[j][k]),
- * tau[k] = 2/|v_k|² and diag[k] = R[k][k]. A zero column gets tau 0 (no reflection).
+ * tau[k] = 2/|v_k|² and diag[k] = R[k][k]. A zero column gets tau 0 (no reflection). Columns
+ * are factored in blocks: each block's reflectors then pass over every later column together.
  */
 export function householder_qr_f32(a: usize, cols: i32, len: i32, tau: usize, diag: usize): void {
-  const rowBytes = <usize>len << 2;
-  for (let k = 0; k < cols; k++) {
-    const v = a + <usize>k * rowBytes + (<usize>k << 2), n = len - k;
-    const normx = norm_f32(v, n);
-    if (normx == 0) {
-      store<f32>(tau + (<usize>k << 2), 0);
-      store<f32>(diag + (<usize>k << 2), 0);
-      continue;
+  const rowBytes = <usize>len << 2, block = blockSize(len);
+  for (let k0 = 0; k0 < cols; k0 += block) {
+    const k1 = min(cols, k0 + block);
+    for (let k = k0; k < k1; k++) {
+      makeReflector(a + <usize>k * rowBytes + (<usize>k << 2), len - k, tau + (<usize>k << 2), diag + (<usize>k << 2));
+      for (let j = k + 1; j < k1; j++) reflect(a, rowBytes, tau, k, a + <usize>j * rowBytes, len);
     }
-    const x0 = load<f32>(v);
-    const alpha = x0 >= 0 ? -normx : normx; // the sign that avoids cancellation in x0 − alpha
-    store<f32>(v, x0 - alpha);
-    const beta: f32 = 1 / (normx * (normx + Mathf.abs(x0))); // 2/|v|², |v|² = 2·|x|·(|x| + |x0|)
-    store<f32>(tau + (<usize>k << 2), beta);
-    store<f32>(diag + (<usize>k << 2), alpha);
-    for (let j = k + 1; j < cols; j++) {
-      const col = a + <usize>j * rowBytes + (<usize>k << 2);
-      axpy_f32(-beta * dotRaw(v, col, n), v, col, col, n);
+    for (let j = k1; j < cols; j++) {
+      const col = a + <usize>j * rowBytes;
+      for (let k = k0; k < k1; k++) reflect(a, rowBytes, tau, k, col, len);
     }
   }
 }
 
+/** Turns x (n floats) into v = x − alpha·e0 with alpha = −sign(x0)·|x|; stores 2/|v|² and alpha. */
+function makeReflector(x: usize, n: i32, tau: usize, diag: usize): void {
+  const normx = norm_f32(x, n);
+  if (normx == 0) {
+    store<f32>(tau, 0);
+    store<f32>(diag, 0);
+    return;
+  }
+  const x0 = load<f32>(x);
+  const alpha = x0 >= 0 ? -normx : normx; // the sign that avoids cancellation in x0 − alpha
+  store<f32>(x, x0 - alpha);
+  store<f32>(tau, <f32>1 / (normx * (normx + Mathf.abs(x0)))); // 2/|v|², |v|² = 2·|x|·(|x| + |x0|)
+  store<f32>(diag, alpha);
+}
+
 /**
  * The thin Q (len×cols) of householder_qr_f32's output, written as its transpose: q gets `cols`
- * rows of `len` floats, the orthonormal columns of Q. Reflectors apply last to first, so each
- * only touches the columns it can reach.
+ * rows of `len` floats, the orthonormal columns of Q. Reflectors apply last to first, in
+ * blocks, each only to the columns it can reach (j ≥ k).
  */
 export function householder_q_f32(a: usize, cols: i32, len: i32, tau: usize, q: usize): void {
-  const rowBytes = <usize>len << 2;
+  const rowBytes = <usize>len << 2, block = blockSize(len);
   memory.fill(q, 0, <usize>cols * rowBytes);
   for (let j = 0; j < cols; j++) store<f32>(q + <usize>j * rowBytes + (<usize>j << 2), 1);
-  for (let k = cols - 1; k >= 0; k--) {
-    const beta = load<f32>(tau + (<usize>k << 2));
-    if (beta == 0) continue;
-    const v = a + <usize>k * rowBytes + (<usize>k << 2), n = len - k;
-    for (let j = k; j < cols; j++) {
-      const col = q + <usize>j * rowBytes + (<usize>k << 2);
-      axpy_f32(-beta * dotRaw(v, col, n), v, col, col, n);
+  const last = (cols - 1) / block * block;
+  for (let k0 = last; k0 >= 0; k0 -= block) {
+    const k1 = min(cols, k0 + block);
+    for (let j = k0; j < cols; j++) {
+      const col = q + <usize>j * rowBytes;
+      for (let k = min(j, k1 - 1); k >= k0; k--) reflect(a, rowBytes, tau, k, col, len);
     }
   }
 }

@@ -22,9 +22,11 @@ for (const stanza of text.split(/\n\n+/)) {
   docs.push({ id: name, title, text: body });
 }
 
-// Drop what adds nothing to search: debug symbols, transitional dummies, and packages whose
-// text repeats another's (keep the first by name; -dev/-doc/-data siblings share their text).
-const boring = (d) => /-dbg(sym)?$|transitional|dummy package/i.test(`${d.id} ${d.title}`) || d.text.length < 80;
+// Drop what adds nothing to search: debug symbols, transitional dummies, the documentation,
+// example, data, translation and common-files siblings of a program (they repeat its text and
+// drown it in results), and packages whose text repeats another's (keep the first by name).
+const boring = (d) => /-(dbg|dbgsym|doc|docs|examples?|data|common|l10n|i18n|locales?|lang-.*)$/.test(d.id) ||
+  /transitional|dummy package/i.test(d.title) || d.text.length < 80;
 const seen = new Set();
 const unique = docs.filter((d) => {
   const key = d.text.slice(0, 200);

@@ -31,6 +31,8 @@ export { readNpy, writeNpy, parseEmbeddings, type LoadedArray, type EmbeddingRec
 export { VectorIndex, type VectorIndexOptions, type SearchResult, type SearchOptions, type Metric, type VectorId } from "./vector-index";
 export { PCA, type SvdOptions, type SvdResult, type EighOptions, type EighResult, type QrResult, type PcaOptions } from "./linalg";
 export { CsrMatrix, type CsrArrays } from "./sparse";
+export { LsaModel, type LsaOptions } from "./lsa";
+export { tokenize, stem } from "./text";
 export { TransformerBlock, TRANSFORMER_BLOCK_NAMES, type TransformerBlockOptions } from "./transformer";
 export { ACTIVATION_CODES, type Activation } from "./activation";
 export type { MemoryStats } from "./memory";

@@ -18,6 +18,8 @@ export interface SvdOptions {
   powerIters?: number;
   /** Seed of the random projection (default 1): the same seed gives the same result. */
   seed?: number;
+  /** Called after each of the 3 + 2·powerIters products with A or Aᵀ (each followed by a QR). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** A truncated SVD A ≈ U·diag(S)·Vt: U [rows, rank], S descending, Vt [rank, cols]. Signs are arbitrary, as in every SVD. */
@@ -130,14 +132,17 @@ export function svd(be: Backend, a: TensorLike | CsrMatrix, options: SvdOptions 
 
 function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResult {
   const full = Math.min(op.rows, op.cols);
-  const { rank = Math.min(full, 100), oversample = 10, powerIters = 2, seed = 1 } = options;
+  const { rank = Math.min(full, 100), oversample = 10, powerIters = 2, seed = 1, onProgress } = options;
   if (!Number.isInteger(rank) || rank < 1 || rank > full) throw new InputError(`svd: rank must be an integer in 1..${full} for a ${op.rows}×${op.cols} matrix, got ${rank}`);
   if (!Number.isInteger(oversample) || oversample < 0) throw new InputError(`svd: oversample must be a non-negative integer, got ${oversample}`);
   if (!Number.isInteger(powerIters) || powerIters < 0) throw new InputError(`svd: powerIters must be a non-negative integer, got ${powerIters}`);
   const l = Math.min(full, rank + oversample);
+  let step = 0;
+  const steps = 3 + 2 * powerIters;
   const orthonormal = (panel: Tensor) => {
     using p = panel;
-    const { Qt, R: _ } = qrColumns(be, p);
+    const { Qt } = qrColumns(be, p);
+    onProgress?.(++step, steps);
     return Qt;
   };
   let Qt = orthonormal(op.times(be.tensor(gaussian(l * op.cols, seed), [l, op.cols])));
@@ -151,6 +156,7 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResul
     using B = op.transposeTimes(Qt);
     const { Qt: Q2t, R } = qrColumns(be, B);
     using q2t = Q2t;
+    onProgress?.(++step, steps);
     const { U: Ur, S, V: Vr } = jacobiSvd(R, l);
     const order = [...S.keys()].sort((i, j) => S[j] - S[i]).slice(0, rank);
     const pick = (M: Float64Array) => { // rows of Mᵀ for the kept columns: [rank, l]

@@ -1,5 +1,6 @@
 import type { Backend, TensorLike } from "./backend";
 import { FormatError, InputError, ShapeError } from "./errors";
+import { crc32 } from "./checksum";
 import { RowBuffer } from "./row-buffer";
 import { formatShape } from "./shape";
 import { Tensor } from "./tensor";
@@ -283,7 +284,7 @@ export class VectorIndex {
     if (!Array.isArray(ids) || ids.length !== count) fail(`the id list does not hold ${count} ids`);
     let at = HEADER_BYTES + align4(idBytes);
     const sections = sizes.map((size) => {
-      const section = bytes.slice(at, at + size); // a copy: aligned, and free of the caller's buffer
+      const section = new Uint8Array(bytes.subarray(at, at + size)); // a copy, aligned (a Node Buffer's slice is a view)
       at += align4(size);
       return section;
     });
@@ -584,23 +585,6 @@ function sumSquares(v: Float32Array): number {
 function normaliseInPlace(v: Float32Array): void {
   const inv = 1 / Math.sqrt(sumSquares(v));
   for (let i = 0; i < v.length; i++) v[i] *= inv;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE), as zlib computes it. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 const hex = (x: number) => `0x${x.toString(16).padStart(8, "0")}`;
