@@ -47,3 +47,13 @@ export class BackendError extends WasmlaError {
 export class FormatError extends WasmlaError {
   constructor(message: string) { super("FORMAT", message); }
 }
+
+/** An embeddings endpoint failed: unreachable, an HTTP error (after retries), or a malformed answer. */
+export class EmbeddingError extends WasmlaError {
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
+  constructor(message: string, status?: number) {
+    super("EMBEDDING", message);
+    this.status = status;
+  }
+}

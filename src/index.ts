@@ -33,10 +33,11 @@ export { PCA, type SvdOptions, type SvdResult, type EighOptions, type EighResult
 export { CsrMatrix, type CsrArrays } from "./sparse";
 export { LsaModel, type LsaOptions } from "./lsa";
 export { tokenize, stem } from "./text";
+export { createEmbedder, type Embedder, type EmbedderOptions, type Embeddings } from "./embedder";
 export { TransformerBlock, TRANSFORMER_BLOCK_NAMES, type TransformerBlockOptions } from "./transformer";
 export { ACTIVATION_CODES, type Activation } from "./activation";
 export type { MemoryStats } from "./memory";
 export type { WasmFeatures } from "./wasm/load";
 export {
-  WasmlaError, ShapeError, LengthError, InputError, DisposedError, MemoryLimitError, BackendError, FormatError,
+  WasmlaError, ShapeError, LengthError, InputError, DisposedError, MemoryLimitError, BackendError, FormatError, EmbeddingError,
 } from "./errors";
