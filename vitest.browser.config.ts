@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test-browser/**/*.test.ts"],
+    fileParallelism: false, // one Chromium at a time on a 2-core machine
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -25,8 +25,8 @@ for (const stanza of text.split(/\n\n+/)) {
 // Drop what adds nothing to search: debug symbols, transitional dummies, the documentation,
 // example, data, translation and common-files siblings of a program (they repeat its text and
 // drown it in results), and packages whose text repeats another's (keep the first by name).
-const boring = (d) => /-(dbg|dbgsym|doc|docs|examples?|data|common|l10n|i18n|locales?|lang-.*)$/.test(d.id) ||
-  /transitional|dummy package/i.test(d.title) || d.text.length < 80;
+const boring = (d) => /-(dbg|dbgsym|doc|docs|examples?|data|common|l10n|i18n|locales?|lang-.*)$|-(l10n|i18n|help|lang|locale)-/.test(d.id) ||
+  /transitional|dummy package|language (package|pack)\b|translations? for/i.test(d.title) || d.text.length < 80;
 const seen = new Set();
 const unique = docs.filter((d) => {
   const key = d.text.slice(0, 200);
