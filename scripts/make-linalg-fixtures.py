@@ -39,7 +39,9 @@ save("svd_Vt", Vt[:10])
 mask = rng.random((300, 200)) < 0.05
 T = f32(np.where(mask, rng.exponential(1.0, (300, 200)), 0.0))
 save("sparse_A", T.astype(np.float32))
-save("sparse_S", np.linalg.svd(T, compute_uv=False))
+Ut, St, _ = np.linalg.svd(T, full_matrices=False)
+save("sparse_S", St)
+save("sparse_U", Ut[:, :5])  # the top-5 left singular subspace (gaps are small: compare by principal angles)
 
 # Symmetric 40×40 with distinct eigenvalues of both signs.
 M = rng.standard_normal((40, 40))

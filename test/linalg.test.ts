@@ -24,6 +24,15 @@ function expectSameDirections(got: Float64Array[], want: Float64Array[], tol: nu
   });
 }
 
+/** Cosines of the principal angles between the spans of two orthonormal sets (singular values of AᵀB, via eigh of its Gram matrix). */
+function principalCosines(be: Backend, a: Float64Array[], b: Float64Array[]): number[] {
+  const k = a.length, M = a.map((x) => b.map((y) => dotF64(x, y)));
+  const gram = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => M.reduce((s, row) => s + row[i] * row[j], 0)));
+  const { values, vectors } = linalg.eigh(be, gram);
+  vectors.dispose();
+  return Array.from(values, (v) => Math.sqrt(Math.max(0, v)));
+}
+
 function expectOrthonormal(vs: Float64Array[], tol: number) {
   vs.forEach((a, i) => vs.forEach((b, j) => expect(Math.abs(dotF64(a, b) - (i === j ? 1 : 0))).toBeLessThan(tol)));
 }
@@ -60,6 +69,7 @@ describe.each(PATHS)("decompositions on %s", (path) => {
     expectOrthonormal(u, 1e-4);
     expectOrthonormal(vt, 1e-4);
     expectSameDirections(u, vectors(U.data, U.shape, false), 1e-4);
+    for (const c of principalCosines(be, u, vectors(U.data, U.shape, false))) expect(c).toBeGreaterThan(1 - 1e-5);
     expectSameDirections(vt, vectors(Vt.data, Vt.shape, true), 1e-4);
     // ‖A − U·S·Vt‖_F against the optimum √(Σ_{i>k} s_i²)
     let err = 0;
@@ -75,12 +85,15 @@ describe.each(PATHS)("decompositions on %s", (path) => {
 
   it("svd of a CSR matrix equals numpy's singular values of its dense form", async () => {
     be = await backend(path);
-    const T = fixture("sparse_A"), S = fixture("sparse_S");
+    const T = fixture("sparse_A"), S = fixture("sparse_S"), U5 = fixture("sparse_U");
     using A = CsrMatrix.fromDense(be, be.tensor(T.data, T.shape));
     expect(A.nnz).toBe(Array.from(T.data).filter((x) => x !== 0).length);
     // a random sparse matrix has a flat spectrum (10.97, 10.84, 10.72, …): the sketch needs room
     const res = linalg.svd(be, A, { rank: 8, oversample: 40, powerIters: 8 });
     expectClose(res.S, S.data.subarray(0, 8), Array.from(S.data.subarray(0, 8), (s) => 2e-3 * s), "sparse singular values");
+    // the top-5 left singular subspace: every principal angle to numpy's within ~1.4°
+    const u = vectors(res.U.toFloat32Array(), [300, 8], false).slice(0, 5);
+    for (const c of principalCosines(be, u, vectors(U5.data, U5.shape, false))) expect(c).toBeGreaterThan(0.9997);
     res.U.dispose(); res.Vt.dispose();
   });
 
