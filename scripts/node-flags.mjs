@@ -16,5 +16,6 @@ if (isMain) {
     const r = spawnSync(process.execPath, [...process.execArgv, ...flags, script, ...args], { stdio: "inherit" });
     process.exit(r.status ?? 1);
   }
+  process.argv.splice(1, 1); // the script sees the argv it would see when run directly
   await import(pathToFileURL(resolve(script)).href);
 }
