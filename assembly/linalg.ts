@@ -105,3 +105,64 @@ export function csr_matmul_t_f32(indptr: usize, indices: usize, values: usize, m
     }
   }
 }
+
+/**
+ * One-sided Jacobi SVD (Hestenes) in float64, in place: rotates pairs of the n columns of W
+ * (each m doubles, stored contiguously) until every pair is orthogonal to working precision,
+ * applying the same rotations to the n columns of V (each n doubles; pass the identity to get
+ * W₀ = W·Vᵀ with W's columns orthogonal: their norms are the singular values). Returns the
+ * number of sweeps. Each pair costs one pass for its three inner products and one per rotation.
+ */
+export function jacobi_svd_f64(w: usize, v: usize, n: i32, m: i32, maxSweeps: i32): i32 {
+  const colW = <usize>m << 3, colV = <usize>n << 3;
+  for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const wp = w + <usize>p * colW, wq = w + <usize>q * colW;
+        let sa = f64x2.splat(0), sb = f64x2.splat(0), sg = f64x2.splat(0);
+        let i = 0;
+        for (; i + 2 <= m; i += 2) {
+          const x = v128.load(wp + (<usize>i << 3)), y = v128.load(wq + (<usize>i << 3));
+          sa = f64x2.add(sa, f64x2.mul(x, x));
+          sb = f64x2.add(sb, f64x2.mul(y, y));
+          sg = f64x2.add(sg, f64x2.mul(x, y));
+        }
+        let alpha = f64x2.extract_lane(sa, 0) + f64x2.extract_lane(sa, 1);
+        let beta = f64x2.extract_lane(sb, 0) + f64x2.extract_lane(sb, 1);
+        let gamma = f64x2.extract_lane(sg, 0) + f64x2.extract_lane(sg, 1);
+        for (; i < m; i++) {
+          const x = load<f64>(wp + (<usize>i << 3)), y = load<f64>(wq + (<usize>i << 3));
+          alpha += x * x; beta += y * y; gamma += x * y;
+        }
+        if (gamma == 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = (zeta >= 0 ? 1.0 : -1.0) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t), s = c * t;
+        rotatePair(wp, wq, m, c, s);
+        rotatePair(v + <usize>p * colV, v + <usize>q * colV, n, c, s);
+      }
+    }
+    if (!rotated) return sweep;
+  }
+  return maxSweeps;
+}
+
+/** (x, y) ← (c·x − s·y, s·x + c·y) over n doubles. */
+function rotatePair(x: usize, y: usize, n: i32, c: f64, s: f64): void {
+  const cv = f64x2.splat(c), sv = f64x2.splat(s);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 3;
+    const a = v128.load(x + o), b = v128.load(y + o);
+    v128.store(x + o, f64x2.sub(f64x2.mul(cv, a), f64x2.mul(sv, b)));
+    v128.store(y + o, f64x2.add(f64x2.mul(sv, a), f64x2.mul(cv, b)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 3;
+    const a = load<f64>(x + o), b = load<f64>(y + o);
+    store<f64>(x + o, c * a - s * b);
+    store<f64>(y + o, s * a + c * b);
+  }
+}

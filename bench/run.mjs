@@ -9,6 +9,7 @@ import { matmulWorkload } from "./workloads/matmul.mjs";
 import { attentionWorkload, denseWorkload } from "./workloads/layers.mjs";
 import { searchWorkload } from "./workloads/search.mjs";
 import { kernelsWorkload } from "./workloads/kernels.mjs";
+import { lsaWorkload } from "./workloads/lsa.mjs";
 import { loadTfjs } from "./peers.mjs";
 import { speedupChart } from "./chart.mjs";
 
@@ -31,7 +32,7 @@ const machine = {
   wasmFeatures: features, date: new Date().toISOString(), peers: peers?.info ?? null,
 };
 
-const workloads = [matmulWorkload, kernelsWorkload, denseWorkload, attentionWorkload, searchWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
+const workloads = [matmulWorkload, kernelsWorkload, denseWorkload, attentionWorkload, searchWorkload, lsaWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
 const ctx = { backends, paths, quick, measure, progress, peers };
 const results = { machine, quick, workloads: {} };
 const sections = {};

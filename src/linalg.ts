@@ -157,7 +157,7 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResul
     const { Qt: Q2t, R } = qrColumns(be, B);
     using q2t = Q2t;
     onProgress?.(++step, steps);
-    const { U: Ur, S, V: Vr } = jacobiSvd(R, l);
+    const { U: Ur, S, V: Vr } = jacobiSvd(be, R, l);
     const order = [...S.keys()].sort((i, j) => S[j] - S[i]).slice(0, rank);
     const pick = (M: Float64Array) => { // rows of Mᵀ for the kept columns: [rank, l]
       const out = new Float32Array(rank * l);
@@ -173,48 +173,30 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResul
 }
 
 /**
- * One-sided Jacobi SVD of a small square matrix M (n×n, row-major, float64): M = U·diag(S)·Vᵀ
- * (U, V row-major n×n; columns are the singular vectors; S unsorted). Rotations orthogonalise
- * pairs of columns until every pair is orthogonal to working precision.
+ * SVD of a small square matrix M (n×n, row-major, float64): M = U·diag(S)·Vᵀ (U, V row-major
+ * n×n; columns are the singular vectors; S unsorted), by the backend's one-sided Jacobi kernel
+ * in float64: rotations orthogonalise pairs of columns until every pair is orthogonal to
+ * working precision.
  */
-function jacobiSvd(M: Float64Array, n: number): { U: Float64Array; S: Float64Array; V: Float64Array } {
-  const W = Array.from({ length: n }, (_, j) => Float64Array.from({ length: n }, (_, i) => M[i * n + j])); // columns
-  const V = Array.from({ length: n }, (_, j) => { const c = new Float64Array(n); c[j] = 1; return c; });
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let rotated = false;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const wp = W[p], wq = W[q];
-        let alpha = 0, beta = 0, gamma = 0;
-        for (let i = 0; i < n; i++) { alpha += wp[i] * wp[i]; beta += wq[i] * wq[i]; gamma += wp[i] * wq[i]; }
-        if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
-        rotated = true;
-        const zeta = (beta - alpha) / (2 * gamma);
-        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-        const c = 1 / Math.sqrt(1 + t * t), s = c * t;
-        rotate(wp, wq, c, s);
-        rotate(V[p], V[q], c, s);
+function jacobiSvd(be: Backend, M: Float64Array, n: number): { U: Float64Array; S: Float64Array; V: Float64Array } {
+  const heap = be.heap, w = heap.alloc(n * n * 8), v = heap.alloc(n * n * 8);
+  try {
+    const W = new Float64Array(heap.memory.buffer, w, n * n), Vi = new Float64Array(heap.memory.buffer, v, n * n);
+    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) { W[j * n + i] = M[i * n + j]; Vi[j * n + i] = i === j ? 1 : 0; } // columns
+    be.kernels.jacobi_svd_f64(w, v, n, n, 60);
+    const Wc = new Float64Array(heap.memory.buffer, w, n * n), Vc = new Float64Array(heap.memory.buffer, v, n * n);
+    const S = Float64Array.from({ length: n }, (_, j) => Math.hypot(...Wc.subarray(j * n, (j + 1) * n)));
+    const U = new Float64Array(n * n), V = new Float64Array(n * n);
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < n; i++) {
+        U[i * n + j] = S[j] > 0 ? Wc[j * n + i] / S[j] : 0;
+        V[i * n + j] = Vc[j * n + i];
       }
     }
-    if (!rotated) break;
-  }
-  const S = Float64Array.from(W, (w) => Math.hypot(...w));
-  const U = new Float64Array(n * n), Vm = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    for (let i = 0; i < n; i++) {
-      U[i * n + j] = S[j] > 0 ? W[j][i] / S[j] : 0;
-      Vm[i * n + j] = V[j][i];
-    }
-  }
-  return { U, S, V: Vm };
-}
-
-/** (x, y) ← (c·x − s·y, s·x + c·y) */
-function rotate(x: Float64Array, y: Float64Array, c: number, s: number): void {
-  for (let i = 0; i < x.length; i++) {
-    const a = x[i], b = y[i];
-    x[i] = c * a - s * b;
-    y[i] = s * a + c * b;
+    return { U, S, V };
+  } finally {
+    heap.free(w);
+    heap.free(v);
   }
 }
 

@@ -243,6 +243,36 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
+    jacobi_svd_f64(w, v, n, m, maxSweeps) {
+      const h = new Float64Array(heap().buffer);
+      w >>= 3; v >>= 3;
+      const rotate = (x: number, y: number, len: number, c: number, s: number) => {
+        for (let i = 0; i < len; i++) {
+          const a = h[x + i], b = h[y + i];
+          h[x + i] = c * a - s * b;
+          h[y + i] = s * a + c * b;
+        }
+      };
+      for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+        let rotated = false;
+        for (let p = 0; p < n - 1; p++) {
+          for (let q = p + 1; q < n; q++) {
+            const wp = w + p * m, wq = w + q * m;
+            let alpha = 0, beta = 0, gamma = 0;
+            for (let i = 0; i < m; i++) { const x = h[wp + i], y = h[wq + i]; alpha += x * x; beta += y * y; gamma += x * y; }
+            if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+            rotated = true;
+            const zeta = (beta - alpha) / (2 * gamma);
+            const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+            const c = 1 / Math.sqrt(1 + t * t), s = c * t;
+            rotate(wp, wq, m, c, s);
+            rotate(v + p * n, v + q * n, n, c, s);
+          }
+        }
+        if (!rotated) return sweep;
+      }
+      return maxSweeps;
+    },
     csr_matmul_f32(indptr, indices, values, m, b, n, out) {
       const h = heap(), hi = new Int32Array(h.buffer);
       indptr >>= 2; indices >>= 2; values >>= 2; b >>= 2; out >>= 2;
