@@ -1,16 +1,28 @@
-// Kernels of the decompositions and of sparse products: Householder QR on columns stored
-// contiguously (a matrix's transpose, row-major), and CSR × dense in both orientations. Each
-// inner step is a dot product or an axpy over a contiguous column, so the SIMD helpers do the work.
+// Kernels of the decompositions and of sparse products: blocked Householder QR on columns
+// stored contiguously (a matrix's transpose, row-major) with its updates on the GEMM kernel,
+// CSR × dense in both orientations (an axpy per stored entry), and a float64 Jacobi SVD.
 import { dotRaw } from "./simd";
 import { axpy_f32, norm_f32 } from "./vector";
+import { matmul_f32, matmul_work_bytes } from "./matmul";
 
 /**
- * Reflectors applied to a column in one go: the column stays in L2 while a block of them passes
- * over it, instead of every column streaming through the cache once per reflector. A block's
- * vectors (block·len floats) should fit in L2 beside the column.
+ * Blocked Householder (compact WY): a panel of PANEL reflectors is factored column by column,
+ * then applied to all later columns at once as I − V·T·Vᵀ, which is three matrix products on
+ * the GEMM kernel instead of a dot and an axpy per reflector and column (memory-bound).
  */
-function blockSize(len: i32): i32 {
-  return max(1, min(16, (128 * 1024) / max(len, 1)));
+const PANEL = 32;
+/** Rows of the product V·T·Vᵀ·C formed at a time (bounds the scratch memory). */
+const CHUNK = 128;
+
+// @ts-ignore: decorator
+@inline function align64(x: usize): usize { return (x + 63) & ~<usize>63; }
+
+/** Scratch bytes householder_qr_f32 and householder_q_f32 need for `cols` columns of `len`. */
+export function householder_work_bytes(cols: i32, len: i32): usize {
+  const b = min(PANEL, cols);
+  const mm = max(matmul_work_bytes(cols, len, b), max(matmul_work_bytes(cols, b, b), matmul_work_bytes(CHUNK, b, len)));
+  return align64(<usize>b * len * 4) + align64(<usize>b * b * 4) + 2 * align64(<usize>cols * b * 4)
+    + align64(<usize>CHUNK * len * 4) + mm;
 }
 
 /** col -= tau_k·(v_k·col)·v_k over entries k.. (one reflector applied to one column). */
@@ -26,20 +38,82 @@ function blockSize(len: i32): i32 {
  * In-place Householder QR of the len×cols matrix A whose columns are the `cols` rows of `a`
  * (each `len` floats, cols ≤ len). Afterwards column k holds the Householder vector v_k in its
  * entries k.. (R's strictly upper part stays in entries < k of later columns: R[k][j] = a[j][k]),
- * tau[k] = 2/|v_k|² and diag[k] = R[k][k]. A zero column gets tau 0 (no reflection). Columns
- * are factored in blocks: each block's reflectors then pass over every later column together.
+ * tau[k] = 2/|v_k|² and diag[k] = R[k][k]. A zero column gets tau 0 (no reflection).
+ * `work` holds householder_work_bytes(cols, len).
  */
-export function householder_qr_f32(a: usize, cols: i32, len: i32, tau: usize, diag: usize): void {
-  const rowBytes = <usize>len << 2, block = blockSize(len);
-  for (let k0 = 0; k0 < cols; k0 += block) {
-    const k1 = min(cols, k0 + block);
+export function householder_qr_f32(a: usize, cols: i32, len: i32, tau: usize, diag: usize, work: usize): void {
+  const rowBytes = <usize>len << 2;
+  for (let k0 = 0; k0 < cols; k0 += PANEL) {
+    const k1 = min(cols, k0 + PANEL);
     for (let k = k0; k < k1; k++) {
       makeReflector(a + <usize>k * rowBytes + (<usize>k << 2), len - k, tau + (<usize>k << 2), diag + (<usize>k << 2));
       for (let j = k + 1; j < k1; j++) reflect(a, rowBytes, tau, k, a + <usize>j * rowBytes, len);
     }
-    for (let j = k1; j < cols; j++) {
-      const col = a + <usize>j * rowBytes;
-      for (let k = k0; k < k1; k++) reflect(a, rowBytes, tau, k, col, len);
+    // the later columns, as rows Ct: Ct ← Ct − (Ct·V)·T·Vᵀ  (A ← Hᵀ·A with H = I − V·T·Vᵀ)
+    if (k1 < cols) applyBlock(a, k0, k1, len, tau, a + <usize>k1 * rowBytes, cols - k1, false, work);
+  }
+}
+
+/**
+ * The thin Q (len×cols) of householder_qr_f32's output, written as its transpose: q gets `cols`
+ * rows of `len` floats, the orthonormal columns of Q. Blocks apply last to first (Q = H·Q per
+ * block), each to the columns it can reach (j ≥ its first reflector).
+ */
+export function householder_q_f32(a: usize, cols: i32, len: i32, tau: usize, q: usize, work: usize): void {
+  const rowBytes = <usize>len << 2;
+  memory.fill(q, 0, <usize>cols * rowBytes);
+  for (let j = 0; j < cols; j++) store<f32>(q + <usize>j * rowBytes + (<usize>j << 2), 1);
+  const last = (cols - 1) / PANEL * PANEL;
+  for (let k0 = last; k0 >= 0; k0 -= PANEL) {
+    const k1 = min(cols, k0 + PANEL);
+    applyBlock(a, k0, k1, len, tau, q + <usize>k0 * rowBytes, cols - k0, true, work);
+  }
+}
+
+/**
+ * rows ← rows − (rows·V)·T'·Vᵀ for the reflectors k0..k1 of `a`, where T' is T (QR's update,
+ * Hᵀ) or Tᵀ (forming Q, H); `rows` holds n rows of len floats.
+ */
+function applyBlock(a: usize, k0: i32, k1: i32, len: i32, tau: usize, rows: usize, n: i32, transposeT: bool, work: usize): void {
+  const kb = k1 - k0, rowBytes = <usize>len << 2;
+  const vt = work, t = vt + align64(<usize>kb * rowBytes), w = t + align64(<usize>(kb * kb) << 2);
+  const w2 = w + align64(<usize>(n * kb) << 2), d = w2 + align64(<usize>(n * kb) << 2), mm = d + align64(<usize>CHUNK * rowBytes);
+  // V as clean rows: v_k with zeros before entry k
+  for (let r = 0; r < kb; r++) {
+    const k = k0 + r, dst = vt + <usize>r * rowBytes;
+    memory.fill(dst, 0, <usize>k << 2);
+    memory.copy(dst + (<usize>k << 2), a + <usize>k * rowBytes + (<usize>k << 2), <usize>(len - k) << 2);
+  }
+  // T upper triangular with H_k0 ⋯ H_k1-1 = I − V·T·Vᵀ: T[i][i] = tau_i, T[0:i][i] = −tau_i·T[0:i][0:i]·(Vᵀv_i)[0:i]
+  memory.fill(t, 0, <usize>(kb * kb) << 2);
+  for (let i = 0; i < kb; i++) {
+    const taui = load<f32>(tau + (<usize>(k0 + i) << 2));
+    store<f32>(t + (<usize>(i * kb + i) << 2), taui);
+    const vi = vt + <usize>i * rowBytes;
+    for (let r = 0; r < i; r++) { // z_r in column i for now
+      const from = k0 + i; // v_i is zero before k0 + i
+      store<f32>(t + (<usize>(r * kb + i) << 2), -taui * dotRaw(vt + <usize>r * rowBytes + (<usize>from << 2), vi + (<usize>from << 2), len - from));
+    }
+    for (let r = 0; r < i; r++) { // T[r][i] = Σ_{c=r..i-1} T[r][c]·z_c (rows top-down: z_c for c > r still unread)
+      let s: f32 = 0;
+      for (let c = r; c < i; c++) s += load<f32>(t + (<usize>(r * kb + c) << 2)) * load<f32>(t + (<usize>(c * kb + i) << 2));
+      store<f32>(t + (<usize>(r * kb + i) << 2), s);
+    }
+  }
+  matmul_f32(rows, vt, w, n, len, kb, true, 0, 0, mm);       // W = rows·V
+  matmul_f32(w, t, w2, n, kb, kb, transposeT, 0, 0, mm);     // W2 = W·T (or W·Tᵀ)
+  for (let r0 = 0; r0 < n; r0 += CHUNK) {                    // rows −= W2·Vᵀ, CHUNK rows at a time
+    const rn = min(CHUNK, n - r0);
+    matmul_f32(w2 + (<usize>(r0 * kb) << 2), vt, d, rn, kb, len, false, 0, 0, mm);
+    const dst = rows + <usize>r0 * rowBytes, total = rn * len;
+    let i = 0;
+    for (; i + 4 <= total; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dst + o, f32x4.sub(v128.load(dst + o), v128.load(d + o)));
+    }
+    for (; i < total; i++) {
+      const o = <usize>i << 2;
+      store<f32>(dst + o, load<f32>(dst + o) - load<f32>(d + o));
     }
   }
 }
@@ -57,25 +131,6 @@ function makeReflector(x: usize, n: i32, tau: usize, diag: usize): void {
   store<f32>(x, x0 - alpha);
   store<f32>(tau, <f32>1 / (normx * (normx + Mathf.abs(x0)))); // 2/|v|², |v|² = 2·|x|·(|x| + |x0|)
   store<f32>(diag, alpha);
-}
-
-/**
- * The thin Q (len×cols) of householder_qr_f32's output, written as its transpose: q gets `cols`
- * rows of `len` floats, the orthonormal columns of Q. Reflectors apply last to first, in
- * blocks, each only to the columns it can reach (j ≥ k).
- */
-export function householder_q_f32(a: usize, cols: i32, len: i32, tau: usize, q: usize): void {
-  const rowBytes = <usize>len << 2, block = blockSize(len);
-  memory.fill(q, 0, <usize>cols * rowBytes);
-  for (let j = 0; j < cols; j++) store<f32>(q + <usize>j * rowBytes + (<usize>j << 2), 1);
-  const last = (cols - 1) / block * block;
-  for (let k0 = last; k0 >= 0; k0 -= block) {
-    const k1 = min(cols, k0 + block);
-    for (let j = k0; j < cols; j++) {
-      const col = q + <usize>j * rowBytes;
-      for (let k = min(j, k1 - 1); k >= k0; k--) reflect(a, rowBytes, tau, k, col, len);
-    }
-  }
 }
 
 /** out (m×n) = A·B for A in CSR (m rows: indptr, i32 column indices, f32 values) and B row-major with n columns. */
@@ -106,9 +161,13 @@ export function csr_matmul_t_f32(indptr: usize, indices: usize, values: usize, m
   }
 }
 
+/** Columns count as orthogonal below this cosine: far below float32's resolution, which is
+ *  what every result of the library is rounded to, and it saves the last sweeps of float64's. */
+const JACOBI_TOL = 1e-10;
+
 /**
  * One-sided Jacobi SVD (Hestenes) in float64, in place: rotates pairs of the n columns of W
- * (each m doubles, stored contiguously) until every pair is orthogonal to working precision,
+ * (each m doubles, stored contiguously) until every pair is orthogonal (cosine ≤ JACOBI_TOL),
  * applying the same rotations to the n columns of V (each n doubles; pass the identity to get
  * W₀ = W·Vᵀ with W's columns orthogonal: their norms are the singular values). Returns the
  * number of sweeps. Each pair costs one pass for its three inner products and one per rotation.
@@ -135,7 +194,7 @@ export function jacobi_svd_f64(w: usize, v: usize, n: i32, m: i32, maxSweeps: i3
           const x = load<f64>(wp + (<usize>i << 3)), y = load<f64>(wq + (<usize>i << 3));
           alpha += x * x; beta += y * y; gamma += x * y;
         }
-        if (gamma == 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+        if (gamma == 0 || Math.abs(gamma) <= JACOBI_TOL * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1.0 : -1.0) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));

@@ -39,9 +39,11 @@ export interface Kernels {
   dot_i8_rows(codes: number, stride: number, n: number, q: number, nq: number,
               rowScales: number, qScales: number, out: number, ldo: number): void;
   /** In-place Householder QR of the len×cols matrix whose columns are the rows of `a`; see assembly/linalg.ts. */
-  householder_qr_f32(a: number, cols: number, len: number, tau: number, diag: number): void;
+  householder_qr_f32(a: number, cols: number, len: number, tau: number, diag: number, work: number): void;
   /** Qᵀ (cols rows of len floats) from householder_qr_f32's output. */
-  householder_q_f32(a: number, cols: number, len: number, tau: number, q: number): void;
+  householder_q_f32(a: number, cols: number, len: number, tau: number, q: number, work: number): void;
+  /** Scratch bytes of the two Householder kernels (0 on the JS path, which applies reflectors one by one). */
+  householder_work_bytes(cols: number, len: number): number;
   /** out (m×n) = A·B, A in CSR (indptr i32[m+1], indices i32, values f32). */
   csr_matmul_f32(indptr: number, indices: number, values: number, m: number, b: number, n: number, out: number): void;
   /** One-sided Jacobi SVD in float64 on n columns of m doubles (w) and of n doubles (v), in place; returns the sweeps used. */

@@ -57,13 +57,13 @@ function qrColumns(be: Backend, Xt: Tensor): { Qt: Tensor; R: Float64Array } {
   const a = heap.alloc(l * len * 4), tau = heap.alloc(l * 4), diag = heap.alloc(l * 4);
   try {
     heap.f32(a, l * len).set(heap.f32(Xt.ptr(), l * len));
-    k.householder_qr_f32(a, l, len, tau, diag);
+    be.withWork(k.householder_work_bytes(l, len), (work) => k.householder_qr_f32(a, l, len, tau, diag, work));
     const R = new Float64Array(l * l), cols = heap.f32(a, l * len), d = heap.f32(diag, l);
     for (let j = 0; j < l; j++) {
       for (let i = 0; i < j; i++) R[i * l + j] = cols[j * len + i];
       R[j * l + j] = d[j];
     }
-    const Qt = be.produce([l, len], (q) => k.householder_q_f32(a, l, len, tau, q));
+    const Qt = be.withWork(k.householder_work_bytes(l, len), (work) => be.produce([l, len], (q) => k.householder_q_f32(a, l, len, tau, q, work)));
     return { Qt, R };
   } finally {
     for (const p of [a, tau, diag]) heap.free(p);

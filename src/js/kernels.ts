@@ -211,7 +211,8 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
-    householder_qr_f32(a, cols, len, tau, diag) {
+    householder_work_bytes: () => 0,
+    householder_qr_f32(a, cols, len, tau, diag, _work) {
       const h = heap();
       a >>= 2; tau >>= 2; diag >>= 2;
       for (let k = 0; k < cols; k++) {
@@ -228,7 +229,7 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
-    householder_q_f32(a, cols, len, tau, q) {
+    householder_q_f32(a, cols, len, tau, q, _work) {
       const h = heap();
       a >>= 2; tau >>= 2; q >>= 2;
       h.fill(0, q, q + cols * len);
@@ -260,7 +261,7 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
             const wp = w + p * m, wq = w + q * m;
             let alpha = 0, beta = 0, gamma = 0;
             for (let i = 0; i < m; i++) { const x = h[wp + i], y = h[wq + i]; alpha += x * x; beta += y * y; gamma += x * y; }
-            if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+            if (gamma === 0 || Math.abs(gamma) <= 1e-10 * Math.sqrt(alpha * beta)) continue; // as assembly/linalg.ts
             rotated = true;
             const zeta = (beta - alpha) / (2 * gamma);
             const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
