@@ -173,15 +173,33 @@ function vecmat(x: usize, b: usize, y: usize, k: i32, n: i32, bias: usize): void
 
 /** out (n×m) = aᵀ for a row-major m×n, in 16×16 blocks so both sides stay in cache. */
 export function transpose_f32(a: usize, out: usize, m: i32, n: i32): void {
+  const ld = <usize>n << 2, ldo = <usize>m << 2;
   for (let i0 = 0; i0 < m; i0 += 16) {
     const i1 = min(i0 + 16, m);
     for (let j0 = 0; j0 < n; j0 += 16) {
       const j1 = min(j0 + 16, n);
-      for (let i = i0; i < i1; i++) {
-        for (let j = j0; j < j1; j++) {
-          store<f32>(out + (<usize>j * <usize>m + <usize>i) * 4, load<f32>(a + (<usize>i * <usize>n + <usize>j) * 4));
+      // 4×4 tiles by lane shuffles (four loads, eight shuffles, four stores), the edges by scalars
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) {
+        let j = j0;
+        for (; j + 4 <= j1; j += 4) {
+          const src = a + <usize>i * ld + (<usize>j << 2), dst = out + <usize>j * ldo + (<usize>i << 2);
+          const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(dst + ldo, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+          v128.store(dst + 2 * ldo, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+          v128.store(dst + 3 * ldo, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
         }
+        for (; j < j1; j++) for (let r = i; r < i + 4; r++) transposeOne(a, out, r, j, ld, ldo);
       }
+      for (; i < i1; i++) for (let j = j0; j < j1; j++) transposeOne(a, out, i, j, ld, ldo);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function transposeOne(a: usize, out: usize, i: i32, j: i32, ld: usize, ldo: usize): void {
+  store<f32>(out + <usize>j * ldo + (<usize>i << 2), load<f32>(a + <usize>i * ld + (<usize>j << 2)));
 }

@@ -1,7 +1,7 @@
 // The tour's semantic search: Debian's package descriptions (data/debian-packages.jsonl.gz)
 // embedded by latent semantic analysis (TF-IDF, then the library's randomized SVD), stored in a
 // VectorIndex, and cached on disk with the index's own save/load. The cache key covers the
-// corpus bytes and every parameter, so a change to either rebuilds it.
+// corpus bytes, every parameter and the library build, so a change to any of them rebuilds it.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -28,7 +28,8 @@ const documentText = (d) => `${d.id} ${d.title}\n${d.id} ${d.title}\n${d.text}`;
  */
 export async function corpusIndex(backend, { onProgress, cacheDir = CACHE_DIR } = {}) {
   const bytes = readFileSync(CORPUS_FILE);
-  const key = createHash("sha256").update(bytes).update(JSON.stringify(LSA_PARAMS)).digest("hex").slice(0, 16);
+  const library = readFileSync(join(root, "dist", "index.js"));
+  const key = createHash("sha256").update(bytes).update(JSON.stringify(LSA_PARAMS)).update(library).digest("hex").slice(0, 16);
   const dir = join(cacheDir, key);
   const docs = loadCorpus();
   const t0 = performance.now();

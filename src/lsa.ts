@@ -135,15 +135,23 @@ export class LsaModel {
 /** The TF-IDF matrix [texts, terms] of tokenised texts: (1 + ln tf)·idf per term, rows of unit length. */
 function tfidf(be: Backend, vocabulary: ReadonlyMap<string, number>, idf: Float32Array, docs: readonly string[][]): CsrMatrix {
   const indptr = [0], indices: number[] = [], values: number[] = [];
+  const counts = new Map<number, number>();
   for (const doc of docs) {
-    const counts = new Map<number, number>();
+    counts.clear();
     for (const term of doc) {
       const col = vocabulary.get(term);
       if (col !== undefined) counts.set(col, (counts.get(col) ?? 0) + 1);
     }
-    const row = [...counts].map(([col, tf]) => [col, (1 + Math.log(tf)) * idf[col]] as const);
-    const len = Math.hypot(...row.map(([, w]) => w)) || 1;
-    for (const [col, w] of row) { indices.push(col); values.push(w / len); }
+    const start = values.length;
+    let ss = 0;
+    for (const [col, tf] of counts) {
+      const w = (1 + Math.log(tf)) * idf[col];
+      indices.push(col);
+      values.push(w);
+      ss += w * w;
+    }
+    const inv = ss > 0 ? 1 / Math.sqrt(ss) : 1;
+    for (let p = start; p < values.length; p++) values[p] *= inv;
     indptr.push(indices.length);
   }
   return CsrMatrix.fromArrays(be, { shape: [docs.length, vocabulary.size], indptr, indices, values });

@@ -32,13 +32,28 @@ export function stem(word: string): string {
   return w;
 }
 
+// word → its term ("" for a dropped word): a corpus repeats its words, so most are looked up
+// once and then found here. Cleared when it grows past a bound, so memory stays flat.
+const TERMS = new Map<string, string>();
+const TERMS_MAX = 200_000;
+
+function termOf(word: string): string {
+  let term = TERMS.get(word);
+  if (term === undefined) {
+    const w = word.endsWith("'s") ? word.slice(0, -2) : word;
+    term = w.length < 2 || /^[\d.]+$/.test(w) || STOP_WORDS.has(w) ? "" : stem(w);
+    if (TERMS.size >= TERMS_MAX) TERMS.clear();
+    TERMS.set(word, term);
+  }
+  return term;
+}
+
 /** The terms of a text: lower-case letter/digit runs of 2+ characters (with c++-style and dotted tails), not numbers, not stop words, stemmed. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+(?:[+#]+|(?:[.'][\p{L}\p{N}]+)*)/gu)) {
-    const word = m[0].replace(/'s$/, "");
-    if (word.length < 2 || /^[\d.]+$/.test(word) || STOP_WORDS.has(word)) continue;
-    out.push(stem(word));
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+(?:[+#]+|(?:[.'][\p{L}\p{N}]+)*)/gu) ?? []) {
+    const term = termOf(word);
+    if (term) out.push(term);
   }
   return out;
 }
