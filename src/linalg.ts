@@ -54,8 +54,11 @@ export interface EighResult {
 function qrColumns(be: Backend, Xt: Tensor): { Qt: Tensor; R: Float64Array } {
   const [l, len] = Xt.shape;
   const heap = be.heap, k = be.kernels;
-  const a = heap.alloc(l * len * 4), tau = heap.alloc(l * 4), diag = heap.alloc(l * 4);
+  const a = heap.alloc(l * len * 4);
+  let tau = 0, diag = 0;
   try {
+    tau = heap.alloc(l * 4);
+    diag = heap.alloc(l * 4);
     heap.f32(a, l * len).set(heap.f32(Xt.ptr(), l * len));
     be.withWork(k.householder_work_bytes(l, len), (work) => k.householder_qr_f32(a, l, len, tau, diag, work));
     const R = new Float64Array(l * l), cols = heap.f32(a, l * len), d = heap.f32(diag, l);
@@ -66,7 +69,7 @@ function qrColumns(be: Backend, Xt: Tensor): { Qt: Tensor; R: Float64Array } {
     const Qt = be.withWork(k.householder_work_bytes(l, len), (work) => be.produce([l, len], (q) => k.householder_q_f32(a, l, len, tau, q, work)));
     return { Qt, R };
   } finally {
-    for (const p of [a, tau, diag]) heap.free(p);
+    for (const p of [a, tau, diag]) if (p) heap.free(p);
   }
 }
 
@@ -179,8 +182,10 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResul
  * working precision.
  */
 function jacobiSvd(be: Backend, M: Float64Array, n: number): { U: Float64Array; S: Float64Array; V: Float64Array } {
-  const heap = be.heap, w = heap.alloc(n * n * 8), v = heap.alloc(n * n * 8);
+  const heap = be.heap, w = heap.alloc(n * n * 8);
+  let v = 0;
   try {
+    v = heap.alloc(n * n * 8);
     const W = new Float64Array(heap.memory.buffer, w, n * n), Vi = new Float64Array(heap.memory.buffer, v, n * n);
     for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) { W[j * n + i] = M[i * n + j]; Vi[j * n + i] = i === j ? 1 : 0; } // columns
     be.kernels.jacobi_svd_f64(w, v, n, n, 60);
@@ -196,7 +201,7 @@ function jacobiSvd(be: Backend, M: Float64Array, n: number): { U: Float64Array; 
     return { U, S, V };
   } finally {
     heap.free(w);
-    heap.free(v);
+    if (v) heap.free(v);
   }
 }
 

@@ -50,8 +50,14 @@ export class CsrMatrix {
       if (!Number.isInteger(c) || c < 0 || c >= cols) throw new InputError(`CsrMatrix: column index ${c} at entry ${p} is outside 0..${cols - 1}`);
       if (!Number.isFinite(values[p])) throw new InputError(`CsrMatrix: value at entry ${p} is not finite (${values[p]})`);
     }
-    const heap = backend.heap;
-    const ptrs: [number, number, number] = [heap.alloc((rows + 1) * 4), heap.alloc(nnz * 4), heap.alloc(nnz * 4)];
+    const heap = backend.heap, taken: number[] = [];
+    try {
+      for (const bytes of [(rows + 1) * 4, nnz * 4, nnz * 4]) taken.push(heap.alloc(bytes));
+    } catch (e) {
+      for (const p of taken) heap.free(p); // a MemoryLimitError leaves nothing behind
+      throw e;
+    }
+    const ptrs = taken as [number, number, number];
     new Int32Array(heap.memory.buffer, ptrs[0], rows + 1).set(indptr);
     new Int32Array(heap.memory.buffer, ptrs[1], nnz).set(indices);
     heap.f32(ptrs[2], nnz).set(values);

@@ -198,8 +198,11 @@ export class VectorIndex {
     const kk = Math.min(k, n), candidates = Math.min(n, Math.max(kk, rerank));
     if (kk === 0 || nq === 0) return Array.from({ length: nq }, () => []);
     const heap = this.backend.heap, largest = this.metric !== "l2";
-    const sPtr = heap.alloc(nq * n * 4), iPtr = heap.alloc(nq * candidates * 4), oPtr = heap.alloc(nq * candidates * 4);
+    const sPtr = heap.alloc(nq * n * 4);
+    let iPtr = 0, oPtr = 0;
     try {
+      iPtr = heap.alloc(nq * candidates * 4);
+      oPtr = heap.alloc(nq * candidates * 4);
       this.#store.scores(q, nq, n, sPtr); // scores[r, i] = query r · row i
       const scores = heap.f32(sPtr, nq * n);
       if (this.metric === "l2") {
@@ -227,7 +230,7 @@ export class VectorIndex {
         return hits.slice(0, kk).map(({ row, score }) => ({ id: this.#ids[row], score }));
       });
     } finally {
-      for (const p of [sPtr, iPtr, oPtr]) heap.free(p);
+      for (const p of [sPtr, iPtr, oPtr]) if (p) heap.free(p); // 0: never allocated
     }
   }
 
@@ -489,8 +492,10 @@ class I8Store {
   /** scores[r·n + i] ≈ query r · row i, from int8 codes: one blocked pass over the rows for a batch. */
   scores(q: Float32Array, nq: number, n: number, sPtr: number): void {
     const heap = this.backend.heap, dim = this.dim, stride = this.stride;
-    const qPtr = heap.alloc(nq * stride * 2), qsPtr = heap.alloc(nq * 4);
+    const qPtr = heap.alloc(nq * stride * 2);
+    let qsPtr = 0;
     try {
+      qsPtr = heap.alloc(nq * 4);
       const codes = new Int16Array(nq * stride), qScales = new Float32Array(nq);
       for (let r = 0; r < nq; r++) qScales[r] = quantise(q.subarray(r * dim, (r + 1) * dim), QUERY_LIMIT, codes.subarray(r * stride, (r + 1) * stride));
       new Int16Array(heap.memory.buffer, qPtr, nq * stride).set(codes);
@@ -498,7 +503,7 @@ class I8Store {
       this.backend.kernels.dot_i8_rows(this.#codes.ptr, stride, n, qPtr, nq, this.#scales.ptr, qsPtr, sPtr, n);
     } finally {
       heap.free(qPtr);
-      heap.free(qsPtr);
+      if (qsPtr) heap.free(qsPtr);
     }
   }
 

@@ -28,13 +28,13 @@ const LABELLED: [query: string, expected: string[]][] = [
 describe("LSA quality on the tour's corpus", () => {
   it("finds an expected package in the top 10 for most labelled queries", async () => {
     const corpus = await corpusIndex(await init());
-    const present = new Set(corpus.docs.map((d: { id: string }) => d.id));
+    const present = new Set(corpus.docs.map((d) => d.id));
     let found = 0;
     const misses: string[] = [];
     for (const [query, expected] of LABELLED) {
       expect(expected.some((id) => present.has(id)), `labels of “${query}” are in the corpus`).toBe(true);
-      const top = searchCorpus(corpus, query, 10).hits.map((h: { id: string }) => h.id);
-      if (top.some((id: string) => expected.includes(id))) found++;
+      const top = searchCorpus(corpus, query, 10).hits.map((h) => h.id);
+      if (top.some((id) => expected.includes(id))) found++;
       else misses.push(`${query} → ${top.slice(0, 3).join(", ")}`);
     }
     console.log(`LSA quality: an expected package in the top 10 for ${found} of ${LABELLED.length} labelled queries` +
