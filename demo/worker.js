@@ -14,7 +14,11 @@ let corpus; // { docs, map }
 async function loadDocs() {
   const res = await fetch(CORPUS_URL);
   if (!res.ok) throw new Error(`cannot load the corpus (${res.status} ${res.statusText})`);
-  const text = await new Response(res.body.pipeThrough(new DecompressionStream("gzip"))).text();
+  // A dev server may send the .gz with Content-Encoding: gzip, which the browser already undid:
+  // decompress only what still starts with gzip's magic bytes.
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const text = gzipped ? await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text() : new TextDecoder().decode(bytes);
   return text.trim().split("\n").map((line) => JSON.parse(line));
 }
 
