@@ -3,7 +3,7 @@
 // CSR × dense in both orientations (an axpy per stored entry), and a float64 Jacobi SVD.
 import { dotRaw } from "./simd";
 import { axpy_f32, norm_f32 } from "./vector";
-import { matmul_f32, matmul_work_bytes } from "./matmul";
+import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";
 
 /**
  * Blocked Householder (compact WY): a panel of PANEL reflectors is factored column by column,
@@ -11,8 +11,6 @@ import { matmul_f32, matmul_work_bytes } from "./matmul";
  * the GEMM kernel instead of a dot and an axpy per reflector and column (memory-bound).
  */
 const PANEL = 32;
-/** Rows of the product V·T·Vᵀ·C formed at a time (bounds the scratch memory). */
-const CHUNK = 128;
 
 // @ts-ignore: decorator
 @inline function align64(x: usize): usize { return (x + 63) & ~<usize>63; }
@@ -20,9 +18,8 @@ const CHUNK = 128;
 /** Scratch bytes householder_qr_f32 and householder_q_f32 need for `cols` columns of `len`. */
 export function householder_work_bytes(cols: i32, len: i32): usize {
   const b = min(PANEL, cols);
-  const mm = max(matmul_work_bytes(cols, len, b), max(matmul_work_bytes(cols, b, b), matmul_work_bytes(CHUNK, b, len)));
-  return align64(<usize>b * len * 4) + align64(<usize>b * b * 4) + 2 * align64(<usize>cols * b * 4)
-    + align64(<usize>CHUNK * len * 4) + mm;
+  const mm = max(matmul_work_bytes(cols, len, b), max(matmul_work_bytes(cols, b, b), matmul_work_bytes(cols, b, len)));
+  return align64(<usize>b * len * 4) + align64(<usize>b * b * 4) + 2 * align64(<usize>cols * b * 4) + mm;
 }
 
 /** col -= tau_k·(v_k·col)·v_k over entries k.. (one reflector applied to one column). */
@@ -77,7 +74,7 @@ export function householder_q_f32(a: usize, cols: i32, len: i32, tau: usize, q: 
 function applyBlock(a: usize, k0: i32, k1: i32, len: i32, tau: usize, rows: usize, n: i32, transposeT: bool, work: usize): void {
   const kb = k1 - k0, rowBytes = <usize>len << 2;
   const vt = work, t = vt + align64(<usize>kb * rowBytes), w = t + align64(<usize>(kb * kb) << 2);
-  const w2 = w + align64(<usize>(n * kb) << 2), d = w2 + align64(<usize>(n * kb) << 2), mm = d + align64(<usize>CHUNK * rowBytes);
+  const w2 = w + align64(<usize>(n * kb) << 2), mm = w2 + align64(<usize>(n * kb) << 2);
   // V as clean rows: v_k with zeros before entry k
   for (let r = 0; r < kb; r++) {
     const k = k0 + r, dst = vt + <usize>r * rowBytes;
@@ -102,20 +99,11 @@ function applyBlock(a: usize, k0: i32, k1: i32, len: i32, tau: usize, rows: usiz
   }
   matmul_f32(rows, vt, w, n, len, kb, true, 0, 0, mm);       // W = rows·V
   matmul_f32(w, t, w2, n, kb, kb, transposeT, 0, 0, mm);     // W2 = W·T (or W·Tᵀ)
-  for (let r0 = 0; r0 < n; r0 += CHUNK) {                    // rows −= W2·Vᵀ, CHUNK rows at a time
-    const rn = min(CHUNK, n - r0);
-    matmul_f32(w2 + (<usize>(r0 * kb) << 2), vt, d, rn, kb, len, false, 0, 0, mm);
-    const dst = rows + <usize>r0 * rowBytes, total = rn * len;
-    let i = 0;
-    for (; i + 4 <= total; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(dst + o, f32x4.sub(v128.load(dst + o), v128.load(d + o)));
-    }
-    for (; i < total; i++) {
-      const o = <usize>i << 2;
-      store<f32>(dst + o, load<f32>(dst + o) - load<f32>(d + o));
-    }
-  }
+  // rows += (−W2)·Vᵀ, accumulated by the GEMM into the rows themselves
+  const count = n * kb;
+  for (let i = 0; i < count; i++) store<f32>(w2 + (<usize>i << 2), -load<f32>(w2 + (<usize>i << 2)));
+  if (n >= 2) gemm_accumulate(w2, vt, rows, n, kb, len, mm);
+  else for (let r = 0; r < kb; r++) axpy_f32(load<f32>(w2 + (<usize>r << 2)), vt + <usize>r * rowBytes, rows, rows, len);
 }
 
 /** Turns x (n floats) into v = x − alpha·e0 with alpha = −sign(x0)·|x|; stores 2/|v|² and alpha. */
@@ -169,31 +157,21 @@ const JACOBI_TOL = 1e-10;
  * One-sided Jacobi SVD (Hestenes) in float64, in place: rotates pairs of the n columns of W
  * (each m doubles, stored contiguously) until every pair is orthogonal (cosine ≤ JACOBI_TOL),
  * applying the same rotations to the n columns of V (each n doubles; pass the identity to get
- * W₀ = W·Vᵀ with W's columns orthogonal: their norms are the singular values). Returns the
- * number of sweeps. Each pair costs one pass for its three inner products and one per rotation.
+ * W₀ = W·Vᵀ with W's columns orthogonal: their norms are the singular values). `norms` holds n
+ * doubles of scratch: the columns' squared norms, recomputed each sweep and updated exactly by
+ * each rotation (‖x'‖² = ‖x‖² − t·γ), so a pair costs one pass for its inner product γ.
+ * Returns the number of sweeps.
  */
-export function jacobi_svd_f64(w: usize, v: usize, n: i32, m: i32, maxSweeps: i32): i32 {
+export function jacobi_svd_f64(w: usize, v: usize, n: i32, m: i32, maxSweeps: i32, norms: usize): i32 {
   const colW = <usize>m << 3, colV = <usize>n << 3;
   for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+    for (let j = 0; j < n; j++) store<f64>(norms + (<usize>j << 3), dotF64(w + <usize>j * colW, w + <usize>j * colW, m));
     let rotated = false;
     for (let p = 0; p < n - 1; p++) {
       for (let q = p + 1; q < n; q++) {
         const wp = w + <usize>p * colW, wq = w + <usize>q * colW;
-        let sa = f64x2.splat(0), sb = f64x2.splat(0), sg = f64x2.splat(0);
-        let i = 0;
-        for (; i + 2 <= m; i += 2) {
-          const x = v128.load(wp + (<usize>i << 3)), y = v128.load(wq + (<usize>i << 3));
-          sa = f64x2.add(sa, f64x2.mul(x, x));
-          sb = f64x2.add(sb, f64x2.mul(y, y));
-          sg = f64x2.add(sg, f64x2.mul(x, y));
-        }
-        let alpha = f64x2.extract_lane(sa, 0) + f64x2.extract_lane(sa, 1);
-        let beta = f64x2.extract_lane(sb, 0) + f64x2.extract_lane(sb, 1);
-        let gamma = f64x2.extract_lane(sg, 0) + f64x2.extract_lane(sg, 1);
-        for (; i < m; i++) {
-          const x = load<f64>(wp + (<usize>i << 3)), y = load<f64>(wq + (<usize>i << 3));
-          alpha += x * x; beta += y * y; gamma += x * y;
-        }
+        const alpha = load<f64>(norms + (<usize>p << 3)), beta = load<f64>(norms + (<usize>q << 3));
+        const gamma = dotF64(wp, wq, m);
         if (gamma == 0 || Math.abs(gamma) <= JACOBI_TOL * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
@@ -201,11 +179,28 @@ export function jacobi_svd_f64(w: usize, v: usize, n: i32, m: i32, maxSweeps: i3
         const c = 1 / Math.sqrt(1 + t * t), s = c * t;
         rotatePair(wp, wq, m, c, s);
         rotatePair(v + <usize>p * colV, v + <usize>q * colV, n, c, s);
+        store<f64>(norms + (<usize>p << 3), alpha - t * gamma);
+        store<f64>(norms + (<usize>q << 3), beta + t * gamma);
       }
     }
     if (!rotated) return sweep;
   }
   return maxSweeps;
+}
+
+/** Σ x[i]·y[i] over n doubles, two accumulators of two lanes. */
+function dotF64(x: usize, y: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 3;
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(x + o, 16), v128.load(y + o, 16)));
+  }
+  s0 = f64x2.add(s0, s1);
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  for (; i < n; i++) s += load<f64>(x + (<usize>i << 3)) * load<f64>(y + (<usize>i << 3));
+  return s;
 }
 
 /** (x, y) ← (c·x − s·y, s·x + c·y) over n doubles. */

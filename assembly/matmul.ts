@@ -44,6 +44,21 @@ export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
     if (act) activateBlock(act, c, n, m, n); // one row or one column: small, still in cache
     return;
   }
+  gemm(a, b, c, m, k, n, transB, bias, act, work, false);
+}
+
+/**
+ * C += A·B (A m×k, B k×n, row-major; m, n ≥ 2, k ≥ 1) on the blocked GEMM: the update of a
+ * blocked Householder QR, which would otherwise write the product out and subtract it in a
+ * second pass. `work` holds `matmul_work_bytes(m,k,n)`.
+ */
+export function gemm_accumulate(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, work: usize): void {
+  gemm(a, b, c, m, k, n, false, 0, 0, work, true);
+}
+
+/** The GotoBLAS loops; with `accumulate` every k-block adds into C (none overwrites it). */
+function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+              transB: bool, bias: usize, act: i32, work: usize, accumulate: bool): void {
   const kcMax = min(k, KC), ncMax = ncOf(n);
   const packedB = work;
   const packedA = packedB + align64(<usize>kcMax * <usize>roundUp(ncMax, NR) * 4);
@@ -53,7 +68,7 @@ export function matmul_f32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
     const nc = min(ncMax, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      const first = pc == 0, last = pc + kc == k;
+      const first = pc == 0 && !accumulate, last = pc + kc == k;
       if (transB) packRows(b + <usize>jc * <usize>k * 4, k, nc, pc, kc, NR, packedB);
       else packB(b + (<usize>jc << 2), n, nc, pc, kc, packedB);
       for (let ic = 0; ic < m; ic += MC) {

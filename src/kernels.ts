@@ -46,8 +46,8 @@ export interface Kernels {
   householder_work_bytes(cols: number, len: number): number;
   /** out (m×n) = A·B, A in CSR (indptr i32[m+1], indices i32, values f32). */
   csr_matmul_f32(indptr: number, indices: number, values: number, m: number, b: number, n: number, out: number): void;
-  /** One-sided Jacobi SVD in float64 on n columns of m doubles (w) and of n doubles (v), in place; returns the sweeps used. */
-  jacobi_svd_f64(w: number, v: number, n: number, m: number, maxSweeps: number): number;
+  /** One-sided Jacobi SVD in float64 on n columns of m doubles (w) and of n doubles (v), in place; `norms` is n doubles of scratch; returns the sweeps used. */
+  jacobi_svd_f64(w: number, v: number, n: number, m: number, maxSweeps: number, norms: number): number;
   /** out (cols×n) = Aᵀ·B, A in CSR with m rows, B (m×n). */
   csr_matmul_t_f32(indptr: number, indices: number, values: number, m: number, cols: number, b: number, n: number, out: number): void;
 }

@@ -183,12 +183,13 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResul
  */
 function jacobiSvd(be: Backend, M: Float64Array, n: number): { U: Float64Array; S: Float64Array; V: Float64Array } {
   const heap = be.heap, w = heap.alloc(n * n * 8);
-  let v = 0;
+  let v = 0, norms = 0;
   try {
     v = heap.alloc(n * n * 8);
+    norms = heap.alloc(n * 8);
     const W = new Float64Array(heap.memory.buffer, w, n * n), Vi = new Float64Array(heap.memory.buffer, v, n * n);
     for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) { W[j * n + i] = M[i * n + j]; Vi[j * n + i] = i === j ? 1 : 0; } // columns
-    be.kernels.jacobi_svd_f64(w, v, n, n, 60);
+    be.kernels.jacobi_svd_f64(w, v, n, n, 60, norms);
     const Wc = new Float64Array(heap.memory.buffer, w, n * n), Vc = new Float64Array(heap.memory.buffer, v, n * n);
     const S = Float64Array.from({ length: n }, (_, j) => Math.hypot(...Wc.subarray(j * n, (j + 1) * n)));
     const U = new Float64Array(n * n), V = new Float64Array(n * n);
@@ -200,8 +201,7 @@ function jacobiSvd(be: Backend, M: Float64Array, n: number): { U: Float64Array; 
     }
     return { U, S, V };
   } finally {
-    heap.free(w);
-    if (v) heap.free(v);
+    for (const p of [w, v, norms]) if (p) heap.free(p);
   }
 }
 

@@ -244,9 +244,9 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
-    jacobi_svd_f64(w, v, n, m, maxSweeps) {
+    jacobi_svd_f64(w, v, n, m, maxSweeps, norms) {
       const h = new Float64Array(heap().buffer);
-      w >>= 3; v >>= 3;
+      w >>= 3; v >>= 3; norms >>= 3;
       const rotate = (x: number, y: number, len: number, c: number, s: number) => {
         for (let i = 0; i < len; i++) {
           const a = h[x + i], b = h[y + i];
@@ -254,13 +254,13 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
           h[y + i] = s * a + c * b;
         }
       };
+      const dot64 = (x: number, y: number) => { let s = 0; for (let i = 0; i < m; i++) s += h[x + i] * h[y + i]; return s; };
       for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+        for (let j = 0; j < n; j++) h[norms + j] = dot64(w + j * m, w + j * m);
         let rotated = false;
         for (let p = 0; p < n - 1; p++) {
           for (let q = p + 1; q < n; q++) {
-            const wp = w + p * m, wq = w + q * m;
-            let alpha = 0, beta = 0, gamma = 0;
-            for (let i = 0; i < m; i++) { const x = h[wp + i], y = h[wq + i]; alpha += x * x; beta += y * y; gamma += x * y; }
+            const wp = w + p * m, wq = w + q * m, alpha = h[norms + p], beta = h[norms + q], gamma = dot64(wp, wq);
             if (gamma === 0 || Math.abs(gamma) <= 1e-10 * Math.sqrt(alpha * beta)) continue; // as assembly/linalg.ts
             rotated = true;
             const zeta = (beta - alpha) / (2 * gamma);
@@ -268,6 +268,8 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
             const c = 1 / Math.sqrt(1 + t * t), s = c * t;
             rotate(wp, wq, m, c, s);
             rotate(v + p * n, v + q * n, n, c, s);
+            h[norms + p] = alpha - t * gamma;
+            h[norms + q] = beta + t * gamma;
           }
         }
         if (!rotated) return sweep;
