@@ -1,7 +1,7 @@
 // npm run bench [-- <workload names...>] [--quick]
 // Measures every path of ours in one process (ratios in one run) and writes
 // bench/results/<date>.json and bench/results/latest.md.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createBackend, detectFeatures } from "../dist/index.js";
 import { markdownTable, measure, progress, table } from "./harness.mjs";
@@ -59,9 +59,14 @@ for (const w of workloads) {
 mkdirSync("bench/results", { recursive: true });
 // Quick runs are smoke tests: their figures go to a separate, untracked file.
 const file = `bench/results/${machine.date.slice(0, 10)}${quick ? ".quick" : ""}.json`;
+// A filtered run adds its workloads to the day's file instead of replacing the others.
+if (filters.length > 0 && existsSync(file)) {
+  const before = JSON.parse(readFileSync(file, "utf8"));
+  results.workloads = { ...before.workloads, ...results.workloads };
+}
 writeFileSync(file, JSON.stringify(results, null, 2));
-if (!quick) writeFileSync("bench/results/latest.md", `<!-- written by npm run bench -->\n${markdown}`);
-console.log(`wrote ${file}${quick ? "" : " and bench/results/latest.md"}`);
+if (!quick && filters.length === 0) writeFileSync("bench/results/latest.md", `<!-- written by npm run bench -->\n${markdown}`);
+console.log(`wrote ${file}${quick || filters.length ? "" : " and bench/results/latest.md"}`);
 
 // A full run (not --quick) rewrites the README's tables between <!-- bench:NAME --> markers.
 if (!quick) {
