@@ -56,8 +56,15 @@ export class LsaModel {
       if (i % 1000 === 0) onProgress?.("tokenize", 0.1 * (i / texts.length));
       return tokenize(t);
     });
-    const df = new Map<string, number>();
-    for (const doc of tokens) for (const term of new Set(doc)) df.set(term, (df.get(term) ?? 0) + 1);
+    // document frequency: a term counts once per document (lastDoc marks where it was last seen)
+    const df = new Map<string, number>(), lastDoc = new Map<string, number>();
+    tokens.forEach((doc, d) => {
+      for (const term of doc) {
+        if (lastDoc.get(term) === d) continue;
+        lastDoc.set(term, d);
+        df.set(term, (df.get(term) ?? 0) + 1);
+      }
+    });
     const terms = [...df].filter(([, n]) => n >= minDf && n <= maxDfRatio * texts.length).map(([t]) => t).sort();
     const maxDims = Math.min(texts.length, terms.length);
     if (!Number.isInteger(dims) || dims < 1 || dims > maxDims) {
