@@ -84,6 +84,14 @@ export function qr(be: Backend, a: TensorLike): QrResult {
   });
 }
 
+/** A NaN or an infinity would make every rotation of the decompositions NaN: refuse it up front. */
+function checkFinite(op: string, A: Tensor): void {
+  const data = A.backend.heap.f32(A.ptr(), A.size), cols = A.shape[1];
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new InputError(`${op}: the matrix has a non-finite value (${data[i]}) at [${Math.floor(i / cols)},${i % cols}]`);
+  }
+}
+
 /** A as the two products a randomized SVD needs, both on transposed (row-major) panels. */
 interface Operator {
   rows: number;
@@ -129,6 +137,7 @@ export function svd(be: Backend, a: TensorLike | CsrMatrix, options: SvdOptions 
   }
   return be.run("svd", [a], ([A]) => {
     if (A.rank !== 2) throw new ShapeError(`svd: expected a matrix, got shape ${formatShape(A.shape)}`);
+    checkFinite("svd", A);
     return randomizedSvd(be, denseOperator(be, A), options);
   });
 }
@@ -343,6 +352,7 @@ export function pca(be: Backend, x: TensorLike, k: number, { method, seed = 1 }:
     if (!Number.isInteger(k) || k < 1 || k > Math.min(n, d)) throw new InputError(`pca: k must be an integer in 1..${Math.min(n, d)}, got ${k}`);
     const how = method ?? (d <= 256 ? "eigh" : "svd");
     if (how !== "eigh" && how !== "svd") throw new InputError(`pca: method must be "eigh" or "svd", got ${JSON.stringify(method)}`);
+    checkFinite("pca", X);
     const data = X.toFloat32Array(), mean = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j] / n;
     let total = 0;

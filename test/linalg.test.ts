@@ -148,5 +148,7 @@ describe.each(PATHS)("decompositions on %s", (path) => {
     const signs = got.map((g, c) => Math.sign(dotF64(g, vectors(comps.data, comps.shape, true)[c])));
     expectClose(Array.from(proj, (x, i) => x * signs[i % 3]), want, 1e-3 * Math.max(...Array.from(want, Math.abs)), "transform");
     expect(() => p.transform([1, 2, 3])).toThrow(ShapeError);
+    expect(() => linalg.pca(be, [[1, 2], [3, NaN], [5, 6]], 1)).toThrow("pca: the matrix has a non-finite value (NaN) at [1,1]");
+    expect(() => linalg.svd(be, [[1, Infinity], [3, 4]], { rank: 1 })).toThrow("svd: the matrix has a non-finite value (Infinity) at [0,1]");
   });
 });
