@@ -101,13 +101,13 @@ export class VectorIndex {
     const newIds = this.checkIds(ids, n, upsert);
     checkRows("add", "row", data, this.dim, this.metric);
     // All checked: now write.
-    const dim = this.dim;
-    this.placeRows(newIds).forEach((row, r) => {
+    const dim = this.dim, rows = this.placeRows(newIds);
+    rows.forEach((row, r) => {
       const v = data.subarray(r * dim, (r + 1) * dim);
       if (this.metric === "cosine") normaliseInPlace(v);
       this.#store.write(row, v);
     });
-    this.updateNorms();
+    this.updateNorms(rows);
   }
 
   /** The ids a batch of n vectors goes under, checked: strings or finite numbers, no duplicates. */
@@ -141,8 +141,9 @@ export class VectorIndex {
     });
   }
 
-  private updateNorms(): void {
-    if (this.metric === "l2") this.#sqNorms = Array.from({ length: this.size }, (_, r) => this.#store.sqNorm(r));
+  /** l2 only: the squared lengths of the rows just written. */
+  private updateNorms(rows: readonly number[]): void {
+    if (this.metric === "l2") for (const r of rows) this.#sqNorms[r] = this.#store.sqNorm(r);
   }
 
   /** Removes vectors by id; returns how many were present. The rest keep their insertion order. */
@@ -295,7 +296,7 @@ export class VectorIndex {
     try {
       const rows = index.placeRows(index.checkIds(ids as VectorId[], count, false));
       index.#store.restore(sections, rows.length, index.metric);
-      index.updateNorms();
+      index.updateNorms(rows);
     } catch (e) {
       index.dispose();
       fail(`contents are invalid: ${(e as Error).message}`);
