@@ -1,6 +1,6 @@
 // GEMM building blocks shared by matmul and attention: the tile shape of each build, packing
 // into slivers, and the register-blocked micro-kernels.
-import { madd } from "./simd";
+import { madd, transpose4x4 } from "./simd";
 
 // Tile per variant. V8 on x64 gives WASM SIMD 15 xmm registers; accumulators, the B vectors and
 // the A splats of one k-step must all fit or the kernel spills and loses half its speed. Within
@@ -75,16 +75,7 @@ export function packRows(src: usize, ld: i32, rows: i32, pc: i32, kc: i32, width
         const s0 = src + (<usize>(r0 + i) * <usize>ld + <usize>pc) * 4, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
         let d = dst + (<usize>i << 2);
         let p = 0;
-        for (; p + 4 <= kc; p += 4, d += step << 2) {
-          const o = <usize>p << 2;
-          const a = v128.load(s0 + o), b = v128.load(s1 + o), c = v128.load(s2 + o), e = v128.load(s3 + o);
-          const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-          const t2 = v128.shuffle<f32>(c, e, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
-          v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-          v128.store(d + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-          v128.store(d + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-          v128.store(d + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-        }
+        for (; p + 4 <= kc; p += 4, d += step << 2) transpose4x4(s0 + (<usize>p << 2), ldb, d, step);
         for (; p < kc; p++, d += step) {
           const o = <usize>p << 2;
           store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);

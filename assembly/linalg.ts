@@ -4,6 +4,7 @@
 import { dotRaw } from "./simd";
 import { axpy_f32, norm_f32 } from "./vector";
 import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";
+import { align64 } from "./gemm";
 
 /**
  * Blocked Householder (compact WY): a panel of PANEL reflectors is factored column by column,
@@ -11,9 +12,6 @@ import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";
  * the GEMM kernel instead of a dot and an axpy per reflector and column (memory-bound).
  */
 const PANEL = 32;
-
-// @ts-ignore: decorator
-@inline function align64(x: usize): usize { return (x + 63) & ~<usize>63; }
 
 /** Scratch bytes householder_qr_f32 and householder_q_f32 need for `cols` columns of `len`. */
 export function householder_work_bytes(cols: i32, len: i32): usize {
@@ -97,11 +95,10 @@ function applyBlock(a: usize, k0: i32, k1: i32, len: i32, tau: usize, rows: usiz
       store<f32>(t + (<usize>(r * kb + i) << 2), s);
     }
   }
+  // the sign goes into T (kb² values) so that the product below can be accumulated: rows += W2·Vᵀ
+  for (let i = 0; i < kb * kb; i++) store<f32>(t + (<usize>i << 2), -load<f32>(t + (<usize>i << 2)));
   matmul_f32(rows, vt, w, n, len, kb, true, 0, 0, mm);       // W = rows·V
-  matmul_f32(w, t, w2, n, kb, kb, transposeT, 0, 0, mm);     // W2 = W·T (or W·Tᵀ)
-  // rows += (−W2)·Vᵀ, accumulated by the GEMM into the rows themselves
-  const count = n * kb;
-  for (let i = 0; i < count; i++) store<f32>(w2 + (<usize>i << 2), -load<f32>(w2 + (<usize>i << 2)));
+  matmul_f32(w, t, w2, n, kb, kb, transposeT, 0, 0, mm);     // W2 = −W·T (or −W·Tᵀ)
   if (n >= 2) gemm_accumulate(w2, vt, rows, n, kb, len, mm);
   else for (let r = 0; r < kb; r++) axpy_f32(load<f32>(w2 + (<usize>r << 2)), vt + <usize>r * rowBytes, rows, rows, len);
 }

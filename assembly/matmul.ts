@@ -2,7 +2,7 @@
 // MR-tall slivers (MR × kc), and a register-blocked micro-kernel multiplies one sliver pair into
 // an MR × NR tile of C held in v128 locals. Loop order jc/pc/ic/jr/ir. Products with one row
 // or one column are bandwidth-bound and go to the streaming kernels below instead.
-import { madd, hsum, dotRaw } from "./simd";
+import { madd, hsum, dotRaw, transpose4x4 } from "./simd";
 import { MR, NR, KC, MC, roundUp, align64, microKernel, storeEdge, packB, packRows } from "./gemm";
 import { activateBlock } from "./activation";
 import { axpy_f32 } from "./vector";
@@ -193,19 +193,12 @@ export function transpose_f32(a: usize, out: usize, m: i32, n: i32): void {
     const i1 = min(i0 + 16, m);
     for (let j0 = 0; j0 < n; j0 += 16) {
       const j1 = min(j0 + 16, n);
-      // 4×4 tiles by lane shuffles (four loads, eight shuffles, four stores), the edges by scalars
+      // 4×4 tiles by lane shuffles, the edges by scalars
       let i = i0;
       for (; i + 4 <= i1; i += 4) {
         let j = j0;
         for (; j + 4 <= j1; j += 4) {
-          const src = a + <usize>i * ld + (<usize>j << 2), dst = out + <usize>j * ldo + (<usize>i << 2);
-          const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
-          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-          const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-          v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-          v128.store(dst + ldo, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-          v128.store(dst + 2 * ldo, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-          v128.store(dst + 3 * ldo, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+          transpose4x4(a + <usize>i * ld + (<usize>j << 2), ld, out + <usize>j * ldo + (<usize>i << 2), ldo);
         }
         for (; j < j1; j++) for (let r = i; r < i + 4; r++) transposeOne(a, out, r, j, ld, ldo);
       }

@@ -92,6 +92,21 @@ const ROUND_MAGIC: f32 = 12582912.0; // 1.5·2^23, bits 0x4B400000
   return s;
 }
 
+/**
+ * Transposes a 4×4 block of floats by lane shuffles (four loads, eight shuffles, four stores):
+ * rows at src, src + ld, … become columns at dst, dst + ldo, … (strides in bytes).
+ */
+// @ts-ignore: decorator
+@inline export function transpose4x4(src: usize, ld: usize, dst: usize, ldo: usize): void {
+  const a = v128.load(src), b = v128.load(src + ld), c = v128.load(src + 2 * ld), e = v128.load(src + 3 * ld);
+  const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(c, e, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + ldo, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * ldo, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * ldo, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
 /** Σ p[i] over n floats: two accumulators, then a scalar tail. */
 // @ts-ignore: decorator
 @inline export function sumRaw(p: usize, n: i32): f32 {
