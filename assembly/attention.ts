@@ -3,7 +3,7 @@
 // Both products run on the GEMM micro-kernel: Kᵀ and V are packed once per call, each block of
 // queries once, and the probabilities are written straight into the packed layout P·V reads.
 import { MR, NR, roundUp, align64, microKernel, packRows, packB } from "./gemm";
-import { exp4, hmax, hsum } from "./simd";
+import { expUpTo88, hmax, hsum } from "./simd";
 
 const BQ: i32 = MR * 16; // queries per block
 // (block sizes from 8 to 32 tiles measured within 5 %; long key blocks run P·V with a longer k)
@@ -137,7 +137,7 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
   j = 0;
   for (; j + 8 <= n; j += 8) { // two independent exps per step
     const o = <usize>j << 2;
-    const e0 = exp4(f32x4.sub(v128.load(s + o), mvec)), e1 = exp4(f32x4.sub(v128.load(s + o, 16), mvec));
+    const e0 = expUpTo88(f32x4.sub(v128.load(s + o), mvec)), e1 = expUpTo88(f32x4.sub(v128.load(s + o, 16), mvec));
     let pj = p + <usize>j * step;
     store<f32>(pj, f32x4.extract_lane(e0, 0)); pj += step;
     store<f32>(pj, f32x4.extract_lane(e0, 1)); pj += step;
@@ -152,12 +152,12 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
   }
   let sum = hsum(f32x4.add(sv0, sv1));
   for (; j < n; j++) {
-    const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(s + (<usize>j << 2)) - m)), 0);
+    const e = f32x4.extract_lane(expUpTo88(f32x4.splat(load<f32>(s + (<usize>j << 2)) - m)), 0);
     store<f32>(p + <usize>j * step, e);
     sum += e;
   }
   if (old != m) {
-    const alpha = f32x4.extract_lane(exp4(f32x4.splat(old - m)), 0); // 0 when old = -Infinity
+    const alpha = f32x4.extract_lane(expUpTo88(f32x4.splat(old - m)), 0); // 0 when old = -Infinity
     store<f32>(sumPtr, load<f32>(sumPtr) * alpha + sum);
     const av = f32x4.splat(alpha);
     let c = 0;

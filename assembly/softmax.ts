@@ -1,5 +1,5 @@
 // Row-wise softmax, numerically stable: the row maximum is subtracted before exponentiating.
-import { exp4, hmax } from "./simd";
+import { exp4, expUpTo88, hmax } from "./simd";
 
 /**
  * out[r,:] = softmax(a[r,:]) for `rows` rows of n floats (out may equal a). A row whose entries
@@ -13,11 +13,17 @@ export function softmax_rows_f32(a: usize, out: usize, rows: i32, n: i32): void 
 
 function softmaxRow(x: usize, y: usize, n: i32): void {
   if (n == 0) return;
-  let mv = f32x4.splat(-Infinity);
+  // Four running maxima: one would wait on maxps's latency at every step. Pseudo-max may pass
+  // over a NaN; exp(NaN − max) then makes the whole row NaN all the same.
+  let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
   let i = 0;
-  // pseudo-max may pass over a NaN; exp(NaN − max) then makes the whole row NaN all the same
-  for (; i + 4 <= n; i += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>i << 2)));
-  let mx = hmax(mv);
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    m0 = f32x4.pmax(m0, v128.load(x + o)); m1 = f32x4.pmax(m1, v128.load(x + o, 16));
+    m2 = f32x4.pmax(m2, v128.load(x + o, 32)); m3 = f32x4.pmax(m3, v128.load(x + o, 48));
+  }
+  for (; i + 4 <= n; i += 4) m0 = f32x4.pmax(m0, v128.load(x + (<usize>i << 2)));
+  let mx = hmax(f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3)));
   for (; i < n; i++) mx = Mathf.max(mx, load<f32>(x + (<usize>i << 2)));
   if (mx == -Infinity) { memory.fill(y, 0, <usize>n << 2); return; }
 
@@ -26,7 +32,7 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
   i = 0;
   for (; i + 8 <= n; i += 8) { // two independent exps per step: twice the throughput here
     const o = <usize>i << 2;
-    const e0 = exp4(f32x4.sub(v128.load(x + o), mxv)), e1 = exp4(f32x4.sub(v128.load(x + o, 16), mxv));
+    const e0 = expUpTo88(f32x4.sub(v128.load(x + o), mxv)), e1 = expUpTo88(f32x4.sub(v128.load(x + o, 16), mxv));
     v128.store(y + o, e0);
     v128.store(y + o, e1, 16);
     sv = f32x4.add(sv, e0);
@@ -35,7 +41,7 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
   sv = f32x4.add(sv, sv1);
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const e = exp4(f32x4.sub(v128.load(x + o), mxv));
+    const e = expUpTo88(f32x4.sub(v128.load(x + o), mxv));
     v128.store(y + o, e);
     sv = f32x4.add(sv, e);
   }
@@ -44,7 +50,7 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
     + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(x + o) - mx)), 0);
+    const e = f32x4.extract_lane(expUpTo88(f32x4.splat(load<f32>(x + o) - mx)), 0);
     store<f32>(y + o, e);
     sum += e;
   }
@@ -52,6 +58,11 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
   const invs: f32 = 1 / sum;
   const inv = f32x4.splat(invs);
   i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(y + o), inv));
+    v128.store(y + o, f32x4.mul(v128.load(y + o, 16), inv), 16);
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(y + o, f32x4.mul(v128.load(y + o), inv));

@@ -145,7 +145,7 @@ export function cosineSimilarity(a: TensorLike, b: TensorLike): number { return 
 export function normalizeRows(a: TensorLike): Tensor { return on(a).normalizeRows(a); }
 /** Row-wise, numerically stable softmax. */
 export function softmax(a: TensorLike): Tensor { return on(a).softmax(a); }
-/** Elementwise exp (SIMD, ≤ 1.5 ulp on the WASM paths). */
+/** Elementwise exp (SIMD, ≤ 2.5 ulp on the WASM paths). */
 export function exp(a: TensorLike): Tensor { return on(a).exp(a); }
 /** Fused scaled dot-product attention; see `Backend.attention`. */
 export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions & { returnWeights?: false }): Tensor;

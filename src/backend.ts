@@ -455,7 +455,7 @@ export class Backend {
     }
   }
 
-  /** exp of every entry, with the same SIMD exp softmax uses (≤ 1.5 ulp). */
+  /** exp of every entry, with the same SIMD exp softmax uses (≤ 2.5 ulp). */
   exp(a: TensorLike): Tensor {
     return this.run("exp", [a], ([A]) => this.produce(A.shape, (out) => this.kernels.exp_f32(A.ptr(), out, A.size)));
   }

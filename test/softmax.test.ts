@@ -60,7 +60,7 @@ describe.each(PATHS)("softmax on %s", (path) => {
 });
 
 describe.each(PATHS.filter((p) => p !== "js"))("SIMD exp on %s", (path) => {
-  it("stays within 1.5 ulp of exp over [-87, 88], is 0 below the normal range and exact at 0", async () => {
+  it("stays within 2.5 ulp of exp over [-87, 88], is 0 below the normal range and exact at 0", async () => {
     const be = await backend(path);
     const n = 200_001;
     const x = new Float32Array(n);
@@ -72,7 +72,7 @@ describe.each(PATHS.filter((p) => p !== "js"))("SIMD exp on %s", (path) => {
       const ulp = 2 ** (Math.floor(Math.log2(want)) - 23);
       worst = Math.max(worst, Math.abs(y[i] - want) / ulp);
     }
-    expect(worst).toBeLessThanOrEqual(1.5);
+    expect(worst).toBeLessThanOrEqual(2.5);
     expect(Array.from(be.exp([0, -Infinity, -88, -1000]).toFloat32Array())).toEqual([1, 0, 0, 0]);
     expect(be.exp([NaN]).toFloat32Array()[0]).toBeNaN();
   });
