@@ -1,7 +1,7 @@
 // A grouped horizontal bar chart as SVG: one group per case, one bar per candidate, the value
 // being the speed-up over the pure-JS path on a log scale. No dependencies.
 
-const COLORS = { "tfjs-cpu": "#9aa5b1", "tfjs-wasm": "#f2a541", "wasm-simd": "#4c8bf5", "wasm-relaxed-simd": "#1a56c4" };
+const COLORS = { "tfjs-cpu": "#9aa5b1", "tfjs-wasm": "#f2a541", "ort-wasm": "#7e57c2", "wasm-simd": "#4c8bf5", "wasm-relaxed-simd": "#1a56c4" };
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 /** `cases`: [{ label, values: { candidate: speedup } }] → an SVG document. */

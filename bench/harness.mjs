@@ -11,18 +11,29 @@ export function timeCalls(fn, minMs) {
   return (t - t0) / calls;
 }
 
+/** timeCalls for a candidate whose calls return promises (a peer with an asynchronous API). */
+async function timeCallsAsync(fn, minMs) {
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  do { await fn(); calls++; t = performance.now(); } while (t - t0 < minMs);
+  return (t - t0) / calls;
+}
+
 /**
- * Measures every candidate (`{ name, run }`) in `rounds` alternating rounds after a warm-up;
- * returns per candidate { median, min, max, samples } of milliseconds per call.
+ * Measures every candidate (`{ name, run, async? }`) in `rounds` alternating rounds after a
+ * warm-up; returns per candidate { median, min, max, samples } of milliseconds per call. Only
+ * candidates marked `async` are awaited: an await per call would cost the nanosecond-scale ones.
  */
-export function measure(candidates, { rounds = 7, sampleMs = 60, warmupMs = 150 } = {}) {
-  for (const c of candidates) timeCalls(c.run, warmupMs);
+export async function measure(candidates, { rounds = 7, sampleMs = 60, warmupMs = 150 } = {}) {
+  const time = (c, ms) => (c.async ? timeCallsAsync(c.run, ms) : timeCalls(c.run, ms));
+  for (const c of candidates) await time(c, warmupMs);
   const samples = new Map(candidates.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) {
     // rotate the starting candidate each round so no one always runs first
     for (let i = 0; i < candidates.length; i++) {
       const c = candidates[(i + r) % candidates.length];
-      samples.get(c.name).push(timeCalls(c.run, sampleMs));
+      samples.get(c.name).push(await time(c, sampleMs));
     }
   }
   const out = {};

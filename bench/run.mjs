@@ -11,6 +11,7 @@ import { searchWorkload } from "./workloads/search.mjs";
 import { kernelsWorkload } from "./workloads/kernels.mjs";
 import { lsaWorkload } from "./workloads/lsa.mjs";
 import { loadTfjs } from "./peers.mjs";
+import { loadOrt } from "./onnx.mjs";
 import { speedupChart } from "./chart.mjs";
 
 const args = process.argv.slice(2);
@@ -24,16 +25,17 @@ const backends = Object.fromEntries(await Promise.all(paths.map(async (p) => [p,
 // tfjs greets Node users on first use; the bench output is no place for it.
 const warn = console.warn;
 console.warn = (...a) => { if (!String(a[0] ?? "").includes("tfjs-node") && !String(a[0] ?? "").startsWith("=====")) warn(...a); };
-const peers = await loadTfjs().catch((e) => { console.log(`(peers unavailable: ${e.message})`); return null; });
+const peers = await loadTfjs().catch((e) => { console.log(`(tfjs peers unavailable: ${e.message})`); return null; });
+const ort = await loadOrt().catch((e) => { console.log(`(onnxruntime-web unavailable: ${e.message})`); return null; });
 
 const machine = {
   cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   node: process.version, v8: process.versions.v8, platform: `${process.platform}-${process.arch}`,
-  wasmFeatures: features, date: new Date().toISOString(), peers: peers?.info ?? null,
+  wasmFeatures: features, date: new Date().toISOString(), peers: { ...peers?.info, ...ort?.info },
 };
 
 const workloads = [matmulWorkload, kernelsWorkload, denseWorkload, attentionWorkload, searchWorkload, lsaWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
-const ctx = { backends, paths, quick, measure, progress, peers };
+const ctx = { backends, paths, quick, measure, progress, peers, ort };
 const results = { machine, quick, workloads: {} };
 const sections = {};
 let markdown = `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), single thread.\n`;

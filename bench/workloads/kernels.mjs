@@ -4,11 +4,12 @@
 // the wrapper's overhead is measured against.
 
 import { randomFloats as rand } from "../data.mjs";
+import { models, ortCandidate } from "../onnx.mjs";
 
 export const kernelsWorkload = {
   name: "kernels",
   title: "dot and norm of 1536 floats (ns per call), softmax over 512×512 rows (ms, GB/s)",
-  async run({ backends, paths, quick, measure, progress, peers }) {
+  async run({ backends, paths, quick, measure, progress, peers, ort }) {
     const opts = quick ? { rounds: 3, sampleMs: 30, warmupMs: 40 } : { rounds: 7, sampleMs: 80, warmupMs: 150 };
     const n = 1536, x = rand(n, 1), y = rand(n, 2), big = rand(512 * 512, 3);
     const cands = [], tensors = [];
@@ -33,14 +34,21 @@ export const kernelsWorkload = {
       cands.push({ name: "tfjs-wasm softmax", run: () => peers.on("wasm", () => peers.tf.softmax(ts)).dispose() });
       tensors.push(tx, ty, ts);
     }
+    const releases = [];
+    if (ort) {
+      const ref = backends.js.softmax(backends.js.tensor(big, [512, 512])).toFloat32Array();
+      const c = await ortCandidate(ort, "ort-wasm softmax", models.softmax(512, 512), "y", { x: [big, [512, 512]] }, ref);
+      cands.push(c);
+      releases.push(c.release);
+    }
     progress("kernels");
-    const t = measure(cands, opts);
+    const t = await measure(cands, opts);
     const ns = (name) => (t[name] ? t[name].median * 1e6 : NaN);
-    const names = [...paths, ...(peers ? ["tfjs-wasm"] : [])];
+    const names = [...paths, ...(peers ? ["tfjs-wasm"] : []), ...(ort ? ["ort-wasm"] : [])];
+    const cell = (x, digits = 0) => (Number.isNaN(x) ? "—" : x.toFixed(digits));
     const rows = names.map((p) => {
       const sm = t[`${p} softmax`].median;
-      return [p, ns(`${p} dot`).toFixed(0), Number.isNaN(ns(`${p} dot+copy`)) ? "—" : ns(`${p} dot+copy`).toFixed(0),
-        Number.isNaN(ns(`${p} bare dot`)) ? "—" : ns(`${p} bare dot`).toFixed(0), ns(`${p} norm`).toFixed(0),
+      return [p, cell(ns(`${p} dot`)), cell(ns(`${p} dot+copy`)), cell(ns(`${p} bare dot`)), cell(ns(`${p} norm`)),
         sm.toFixed(3), ((2 * 512 * 512 * 4) / sm / 1e6).toFixed(1)];
     });
     const wasm = paths.filter((p) => p !== "js");
@@ -51,12 +59,14 @@ export const kernelsWorkload = {
         const r = t["tfjs-wasm softmax"].median / t[`${p} softmax`].median;
         out.push(`${r >= 2 ? "meets" : "MISSES"} the softmax bar on ${p}: ${r.toFixed(2)}× faster than tfjs-backend-wasm (≥ 2×)`);
       }
+      if (ort) out.push(`softmax on ${p}: ${(t["ort-wasm softmax"].median / t[`${p} softmax`].median).toFixed(2)}× faster than onnxruntime-web`);
       return out;
     });
     for (const x2 of tensors) x2.dispose();
+    for (const release of releases) await release();
     const chart = ["dot", "norm", "softmax"].map((op) => ({
       label: `${op}${op === "softmax" ? " 512×512" : " 1536"}`,
-      values: Object.fromEntries(names.filter((p) => p !== "js").map((p) => [p, t[`js ${op}`].median / t[`${p} ${op}`].median])),
+      values: Object.fromEntries(names.filter((p) => p !== "js" && t[`${p} ${op}`]).map((p) => [p, t[`js ${op}`].median / t[`${p} ${op}`].median])),
     }));
     return {
       chart,

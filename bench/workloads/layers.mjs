@@ -1,6 +1,7 @@
 // Layers: fused attention against our own unfused composition (and the pure-JS path), and a
 // dense layer with its fused gelu against the bare matmul of the same shape.
 import { randomTensor } from "../data.mjs";
+import { models, ortCandidate } from "../onnx.mjs";
 
 const maxDiff = (a, b) => { let w = 0; for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i])); return w; };
 
@@ -26,7 +27,7 @@ function peakExtra(be, fn) {
 export const attentionWorkload = {
   name: "attention",
   title: "attention, one head, d = 64: ms per call (fused vs our unfused composition), extra memory",
-  async run({ backends, paths, quick, measure, progress, peers }) {
+  async run({ backends, paths, quick, measure, progress, peers, ort }) {
     const d = 64, rows = [], data = [];
     const opts = quick ? { rounds: 3, sampleMs: 30, warmupMs: 40 } : { rounds: 7, sampleMs: 100, warmupMs: 150 };
     for (const seq of [128, 512, 2048]) {
@@ -60,10 +61,21 @@ export const attentionWorkload = {
           cands.push({ name: `tfjs-wasm ${tfirst ? "transpose" : "transposeB"}`, run: () => compose(tfirst).dispose() });
         }
       }
-      const t = measure(cands, opts);
+      let ortRelease = null;
+      if (ort) { // the same composition as one ONNX graph: Transpose, MatMul, Mul, Softmax, MatMul
+        const [q, k, v] = inputs.js.map((x) => [x.toFloat32Array(), [seq, d]]);
+        const c = await ortCandidate(ort, "ort-wasm", models.attention(seq, d), "o",
+          { q, k, v, scale: [new Float32Array([1 / Math.sqrt(d)]), [1]] }, backends.js.attention(...inputs.js).toFloat32Array(), 1e-4);
+        cands.push(c);
+        ortRelease = c.release;
+      }
+      const t = await measure(cands, opts);
       for (const x of peerTensors) x.dispose();
+      await ortRelease?.();
       const tfjsBest = peers ? Math.min(t["tfjs-wasm transpose"].median, t["tfjs-wasm transposeB"].median) : NaN;
-      const row = [`seq ${seq}`, peers ? tfjsBest.toFixed(3) : "—"], entry = { seq, d, ms: { "tfjs-wasm": tfjsBest }, extraBytes: {} };
+      const ortMs = ort ? t["ort-wasm"].median : NaN;
+      const row = [`seq ${seq}`, peers ? tfjsBest.toFixed(3) : "—", ort ? ortMs.toFixed(3) : "—"];
+      const entry = { seq, d, ms: { "tfjs-wasm": tfjsBest, "ort-wasm": ortMs }, extraBytes: {} };
       for (const p of paths) {
         const f = t[`${p} fused`]?.median, u = t[`${p} unfused`]?.median;
         entry.ms[p] = { fused: f ?? null, unfused: u ?? null };
@@ -77,17 +89,19 @@ export const attentionWorkload = {
       for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
     }
     const wasm = paths.filter((p) => p !== "js");
-    const header = ["shape", "tfjs-wasm (best)", "js fused", ...wasm.flatMap((p) => [`${p} fused`, "unfused", "unfused/fused", "extra MiB fused / unfused"])];
+    const header = ["shape", "tfjs-wasm (best)", "ort-wasm", "js fused", ...wasm.flatMap((p) => [`${p} fused`, "unfused", "unfused/fused", "extra MiB fused / unfused"])];
     const summary = data.filter((e) => e.seq >= 512).flatMap((e) => wasm.flatMap((p) => {
       const r = e.ms[p].unfused / e.ms[p].fused, rt = e.ms["tfjs-wasm"] / e.ms[p].fused;
       return [
         `${r >= 1.3 ? "meets" : "MISSES"} the bar at seq ${e.seq} on ${p}: fused ${r.toFixed(2)}× faster than our unfused path (≥ 1.3×)`,
         ...(peers ? [`${rt >= 1.5 ? "meets" : "MISSES"} the peer bar at seq ${e.seq} on ${p}: ${rt.toFixed(2)}× faster than tfjs-backend-wasm's best composition (≥ 1.5×)`] : []),
+        ...(ort ? [`fused on ${p} at seq ${e.seq}: ${(e.ms["ort-wasm"] / e.ms[p].fused).toFixed(2)}× faster than onnxruntime-web's graph`] : []),
       ];
     }));
     const chart = data.filter((e) => e.ms.js.fused).map((e) => ({
       label: `seq ${e.seq}`,
       values: Object.fromEntries([...(peers ? [["tfjs-wasm", e.ms.js.fused / e.ms["tfjs-wasm"]]] : []),
+        ...(ort ? [["ort-wasm", e.ms.js.fused / e.ms["ort-wasm"]]] : []),
         ...wasm.map((p) => [p, e.ms.js.fused / e.ms[p].fused])]),
     }));
     return { header, rows, summary, data, chart };
@@ -114,7 +128,7 @@ export const denseWorkload = {
       cands.push({ name: `${p} dense+gelu`, run: () => be.dense(X, W, b, "gelu").dispose() });
       cands.push({ name: `${p} unfused`, run: () => { const y = be.matmul(X, W), z = be.add(y, b), a = be.activate(z, "gelu"); y.dispose(); z.dispose(); a.dispose(); } });
     }
-    const t = measure(cands, opts);
+    const t = await measure(cands, opts);
     const rows = paths.map((p) => {
       const mm = t[`${p} matmul`].median, dg = t[`${p} dense+gelu`].median, un = t[`${p} unfused`].median;
       return [p, mm.toFixed(3), dg.toFixed(3), `${(dg / mm).toFixed(3)}×`, un.toFixed(3)];

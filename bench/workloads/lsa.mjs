@@ -20,7 +20,7 @@ export const lsaWorkload = {
     };
     // one build per sample (the JS path takes about a minute on the full corpus); the warm-up
     // build fills the tokenizer's term cache for every path alike
-    const t = measure(paths.map((p) => ({ name: p, run: build(backends[p]) })), { rounds: quick ? 1 : 3, sampleMs: 1, warmupMs: 1 });
+    const t = await measure(paths.map((p) => ({ name: p, run: build(backends[p]) })), { rounds: quick ? 1 : 3, sampleMs: 1, warmupMs: 1 });
     const s = Object.fromEntries(paths.map((p) => [p, t[p].median / 1000]));
     const rows = paths.map((p) => [p, s[p].toFixed(2), `${(t[p].min / 1000).toFixed(2)}–${(t[p].max / 1000).toFixed(2)}`, (s.js / s[p]).toFixed(1)]);
     const summary = paths.filter((p) => p !== "js").map((p) =>

@@ -3,6 +3,7 @@
 // probes run as candidates in the same alternating rounds as the products, so each ratio
 // compares figures measured moments apart (the machine's speed drifts by ±10-25 %).
 import { randomTensor } from "../data.mjs";
+import { models, ortCandidate } from "../onnx.mjs";
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
   [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [1536, 1536, 1],
@@ -26,7 +27,7 @@ function relErrorVsFloat64(a, b, c, m, k, n) {
 export const matmulWorkload = {
   name: "matmul",
   title: "matmul: GFLOP/s per path; ×js = speed-up over the pure-JS path; %peak = of the multiply-add peak probe",
-  async run({ backends, paths, quick, measure, progress, peers }) {
+  async run({ backends, paths, quick, measure, progress, peers, ort }) {
     const wasmPaths = paths.filter((p) => p !== "js");
     const base = quick ? { rounds: 3, sampleMs: 25, warmupMs: 40 } : { rounds: 7, sampleMs: 80, warmupMs: 150 };
     const scratch = Object.fromEntries(wasmPaths.map((p) => {
@@ -40,6 +41,7 @@ export const matmulWorkload = {
     ]);
 
     const rows = [], shapes = [];
+    const peerNames = [...(peers ? ["tfjs-cpu", "tfjs-wasm"] : []), ...(ort ? ["ort-wasm"] : [])];
     const fmt = (x) => (Number.isFinite(x) ? x.toFixed(x >= 100 ? 0 : 1) : "—");
     for (const [m, k, n] of SHAPES) {
       progress(`matmul ${m}×${k}×${n}`);
@@ -68,6 +70,11 @@ export const matmulWorkload = {
           peerCands.push({ name, run: () => peers.on(be, () => peers.tf.matMul(ta, tb)).dispose(), tensors: [ta, tb] });
         }
       }
+      if (ort) {
+        const [A, B] = inputs.js.map((t) => t.toFloat32Array());
+        const ref = backends.js.matmul(...inputs.js).toFloat32Array();
+        peerCands.push({ ...await ortCandidate(ort, "ort-wasm", models.matmul(m, k, n), "c", { a: [A, [m, k]], b: [B, [k, n]] }, ref), tensors: [] });
+      }
       const streaming = m === 1 || n === 1;
       const cands = [
         ...paths.filter((p) => !(p === "js" && skipJs)).map((p) => ({ name: p, run: () => backends[p].matmul(...inputs[p]).dispose() })),
@@ -78,13 +85,13 @@ export const matmulWorkload = {
           return { name: `${p}:stream`, run: () => backends[p].probes.probe_stream_f32(mat.ptr(), len) };
         }) : []),
       ];
-      const t = measure(cands, { ...base, sampleMs: Math.max(base.sampleMs, flops > 1e9 ? 250 : 0) });
+      const t = await measure(cands, { ...base, sampleMs: Math.max(base.sampleMs, flops > 1e9 ? 250 : 0) });
       const gflops = (p) => (t[p] ? flops / t[p].median / 1e6 : NaN);
       const entry = { m, k, n, maxRelErrVsFloat64: maxRelErr, ms: {}, gflops: {}, peakGflops: {}, vsJs: {}, ofPeak: {}, vsTfjsWasm: {} };
       const row = [`${m}×${k}×${n}`];
-      for (const peer of PEERS) {
+      for (const peer of peerNames) {
         entry.gflops[peer] = gflops(peer);
-        if (peers) row.push(fmt(gflops(peer)));
+        row.push(fmt(gflops(peer)));
       }
       for (const p of paths) {
         entry.ms[p] = t[p] ? { median: t[p].median, min: t[p].min, max: t[p].max } : null;
@@ -107,9 +114,9 @@ export const matmulWorkload = {
       shapes.push(entry);
       rows.push(row);
       for (const [a, b] of Object.values(inputs)) { a.dispose(); b.dispose(); }
-      for (const c of peerCands) for (const t of c.tensors) t.dispose();
+      for (const c of peerCands) { for (const t of c.tensors) t.dispose(); c.release?.(); }
     }
-    const header = ["m×k×n", ...(peers ? PEERS : []), ...paths.flatMap((p) => (p === "js" ? ["js"] : [p, "×js", ...(peers ? ["×tfjs-wasm"] : []), "%peak"]))];
+    const header = ["m×k×n", ...peerNames, ...paths.flatMap((p) => (p === "js" ? ["js"] : [p, "×js", ...(peers ? ["×tfjs-wasm"] : []), "%peak"]))];
     const peakLine = wasmPaths.map((p) => {
       const v = shapes.map((s) => s.peakGflops[p]).sort((a, b) => a - b);
       return `${p} ${fmt(v[v.length >> 1])} GFLOP/s (median over the rounds; ${fmt(v[0])}-${fmt(v[v.length - 1])})`;
@@ -122,13 +129,11 @@ export const matmulWorkload = {
     ];
     const chart = shapes.filter((e) => Number.isFinite(e.gflops.js)).map((e) => ({
       label: `${e.m}×${e.k}×${e.n}`,
-      values: Object.fromEntries([...PEERS, ...wasmPaths].map((p) => [p, e.gflops[p] / e.gflops.js])),
+      values: Object.fromEntries([...peerNames, ...wasmPaths].map((p) => [p, e.gflops[p] / e.gflops.js])),
     }));
     return { header, rows, summary, data: { shapes }, chart };
   },
 };
-
-const PEERS = ["tfjs-cpu", "tfjs-wasm"];
 
 /** The benchmark issue's bar: n ≥ 256, wasm-simd ≥ 1.3× and wasm-relaxed-simd ≥ 1.6× tfjs-backend-wasm. */
 function peerBar(shapes, wasmPaths) {

@@ -98,7 +98,7 @@ export const searchWorkload = {
         const probe = be.tensor(corpus, [n, dim]); // a copy with the index's size, for the stream probe
         cands.push({ name: `${p} stream`, run: () => be.probes.probe_stream_f32(probe.ptr(), n * dim - ((n * dim) % 32)), probe });
       }
-      const t = measure(cands, opts);
+      const t = await measure(cands, opts);
       for (const x of peerTensors) x.dispose();
       const entry = { n, dim, qps: {}, boundQps: {}, i8: { rerank: depth, recall: recalls, qps: {} } };
       const row = [`${n}×${dim}`];
