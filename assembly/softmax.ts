@@ -28,17 +28,17 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
   if (mx == -Infinity) { memory.fill(y, 0, <usize>n << 2); return; }
 
   const mxv = f32x4.splat(mx);
-  let sv = f32x4.splat(0), sv1 = f32x4.splat(0);
+  let sv = f32x4.splat(0);
   i = 0;
-  for (; i + 8 <= n; i += 8) { // two independent exps per step: twice the throughput here
+  // Two independent exps per step: twice the throughput here. One running sum: a second one
+  // was the register too many, spilled, and put a store and a reload on the loop's chain.
+  for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
     const e0 = expUpTo88(f32x4.sub(v128.load(x + o), mxv)), e1 = expUpTo88(f32x4.sub(v128.load(x + o, 16), mxv));
     v128.store(y + o, e0);
     v128.store(y + o, e1, 16);
-    sv = f32x4.add(sv, e0);
-    sv1 = f32x4.add(sv1, e1);
+    sv = f32x4.add(sv, f32x4.add(e0, e1));
   }
-  sv = f32x4.add(sv, sv1);
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const e = expUpTo88(f32x4.sub(v128.load(x + o), mxv));
