@@ -132,7 +132,7 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
   const m = Mathf.max(old, mx);
   if (m == -Infinity) return; // nothing visible yet: probabilities stay 0
   const mvec = f32x4.splat(m);
-  let sv0 = f32x4.splat(0), sv1 = f32x4.splat(0);
+  let sv = f32x4.splat(0); // one running sum: a second spilled (see softmax.ts)
   const step = <usize>MR * 4;
   j = 0;
   for (; j + 8 <= n; j += 8) { // two independent exps per step
@@ -147,10 +147,9 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
     store<f32>(pj, f32x4.extract_lane(e1, 1)); pj += step;
     store<f32>(pj, f32x4.extract_lane(e1, 2)); pj += step;
     store<f32>(pj, f32x4.extract_lane(e1, 3));
-    sv0 = f32x4.add(sv0, e0);
-    sv1 = f32x4.add(sv1, e1);
+    sv = f32x4.add(sv, f32x4.add(e0, e1));
   }
-  let sum = hsum(f32x4.add(sv0, sv1));
+  let sum = hsum(sv);
   for (; j < n; j++) {
     const e = f32x4.extract_lane(expUpTo88(f32x4.splat(load<f32>(s + (<usize>j << 2)) - m)), 0);
     store<f32>(p + <usize>j * step, e);
