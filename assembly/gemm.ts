@@ -1,6 +1,6 @@
 // GEMM building blocks shared by matmul and attention: the tile shape of each build, packing
 // into slivers, and the register-blocked micro-kernels.
-import { madd, transpose4x4 } from "./simd";
+import { madd, transpose3x4, transpose4x4 } from "./simd";
 
 // Tile per variant. V8 on x64 gives WASM SIMD 15 xmm registers; accumulators, the B vectors and
 // the A splats of one k-step must all fit or the kernel spills and loses half its speed. Within
@@ -61,26 +61,34 @@ export function packB(b: usize, ld: i32, n: i32, pc: i32, kc: i32, out: usize): 
 /**
  * Packs columns pc:pc+kc of `rows` rows of a row-major matrix (row length ld) into slivers of
  * `width` rows, k-major inside a sliver, zero-padding the last: A's MR-tall slivers, and Bᵀ's
- * NR-wide ones when B is given as n×k (attention's keys, a search index). Where four whole rows
- * fit, 4×4 blocks are transposed with shuffles (a quarter of the loads and stores of the
- * element-by-element copy, which the rest uses).
+ * NR-wide ones when B is given as n×k (attention's keys, a search index). Groups of four rows
+ * (and a sliver of three) are transposed four columns at a time with shuffles, a quarter of the
+ * loads and stores of the element-by-element copy, which the rest uses.
  */
 export function packRows(src: usize, ld: i32, rows: i32, pc: i32, kc: i32, width: i32, out: usize): void {
   const step = <usize>width << 2, ldb = <usize>ld << 2;
   for (let r0 = 0; r0 < rows; r0 += width) {
     const dst = out + <usize>r0 * <usize>kc * 4;
     let i = 0;
-    if (width % 4 == 0) {
-      for (; i + 4 <= width && r0 + i + 4 <= rows; i += 4) {
-        const s0 = src + (<usize>(r0 + i) * <usize>ld + <usize>pc) * 4, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
-        let d = dst + (<usize>i << 2);
-        let p = 0;
-        for (; p + 4 <= kc; p += 4, d += step << 2) transpose4x4(s0 + (<usize>p << 2), ldb, d, step);
-        for (; p < kc; p++, d += step) {
-          const o = <usize>p << 2;
-          store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);
-          store<f32>(d, load<f32>(s2 + o), 8); store<f32>(d, load<f32>(s3 + o), 12);
-        }
+    if (width == 3 && r0 + 3 <= rows) {
+      const s0 = src + (<usize>r0 * <usize>ld + <usize>pc) * 4;
+      let d = dst, p = 0;
+      for (; p + 4 <= kc; p += 4, d += 48) transpose3x4(s0 + (<usize>p << 2), ldb, d);
+      for (; p < kc; p++, d += 12) {
+        const o = <usize>p << 2;
+        store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s0 + ldb + o), 4); store<f32>(d, load<f32>(s0 + 2 * ldb + o), 8);
+      }
+      i = 3;
+    }
+    for (; i + 4 <= width && r0 + i + 4 <= rows; i += 4) {
+      const s0 = src + (<usize>(r0 + i) * <usize>ld + <usize>pc) * 4, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
+      let d = dst + (<usize>i << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4, d += step << 2) transpose4x4(s0 + (<usize>p << 2), ldb, d, step);
+      for (; p < kc; p++, d += step) {
+        const o = <usize>p << 2;
+        store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);
+        store<f32>(d, load<f32>(s2 + o), 8); store<f32>(d, load<f32>(s3 + o), 12);
       }
     }
     for (; i < width; i++) {

@@ -111,6 +111,22 @@ const C5: f32 = 0.008289290592074394;
   v128.store(dst + 3 * ldo, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
+/**
+ * Four columns of three rows (at src, src + ld, src + 2·ld; ld in bytes) written k-major as twelve
+ * contiguous floats r0[0] r1[0] r2[0] r0[1] … r2[3]: a 3-tall sliver's four k-steps, by six
+ * shuffles, three loads and three stores.
+ */
+// @ts-ignore: decorator
+@inline export function transpose3x4(src: usize, ld: usize, dst: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld);
+  const a = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const b = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  const c = v128.shuffle<f32>(a, r2, 3, 5, 3, 5);  // r1[1] r2[1] …
+  v128.store(dst, v128.shuffle<f32>(a, r2, 0, 1, 4, 2));
+  v128.store(dst, v128.shuffle<f32>(c, b, 0, 1, 4, 5), 16);
+  v128.store(dst, v128.shuffle<f32>(r2, b, 2, 6, 7, 3), 32);
+}
+
 /** Σ p[i] over n floats: two accumulators, then a scalar tail. */
 // @ts-ignore: decorator
 @inline export function sumRaw(p: usize, n: i32): f32 {
