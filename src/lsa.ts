@@ -52,27 +52,39 @@ export class LsaModel {
   static fit(backend: Backend, texts: readonly string[], options: LsaOptions = {}): { model: LsaModel; embeddings: Tensor } {
     const { dims = 256, minDf = 2, maxDfRatio = 0.5, powerIters = 2, seed = 1, onProgress } = options;
     if (texts.length < 2) throw new InputError(`LsaModel.fit: need at least 2 documents, got ${texts.length}`);
-    const tokens = texts.map((t, i) => {
+    // Terms become integer ids as they are first seen, so that counting documents and building
+    // the TF-IDF rows index typed arrays instead of hashing strings (a million tokens here).
+    const ids = new Map<string, number>();
+    const docs = texts.map((t, i) => {
       if (i % 1000 === 0) onProgress?.("tokenize", 0.1 * (i / texts.length));
-      return tokenize(t);
+      const tokens = tokenize(t), out = new Int32Array(tokens.length);
+      for (let j = 0; j < tokens.length; j++) {
+        let id = ids.get(tokens[j]);
+        if (id === undefined) ids.set(tokens[j], (id = ids.size));
+        out[j] = id;
+      }
+      return out;
     });
     // document frequency: a term counts once per document (lastDoc marks where it was last seen)
-    const df = new Map<string, number>(), lastDoc = new Map<string, number>();
-    tokens.forEach((doc, d) => {
-      for (const term of doc) {
-        if (lastDoc.get(term) === d) continue;
-        lastDoc.set(term, d);
-        df.set(term, (df.get(term) ?? 0) + 1);
+    const df = new Int32Array(ids.size), lastDoc = new Int32Array(ids.size).fill(-1);
+    docs.forEach((doc, d) => {
+      for (const id of doc) {
+        if (lastDoc[id] !== d) { lastDoc[id] = d; df[id]++; }
       }
     });
-    const terms = [...df].filter(([, n]) => n >= minDf && n <= maxDfRatio * texts.length).map(([t]) => t).sort();
+    const names = [...ids.keys()]; // names[id]
+    const kept = names.map((_, id) => id).filter((id) => df[id] >= minDf && df[id] <= maxDfRatio * texts.length)
+      .sort((a, b) => (names[a] < names[b] ? -1 : 1)); // columns in term order
+    const terms = kept.map((id) => names[id]);
     const maxDims = Math.min(texts.length, terms.length);
     if (!Number.isInteger(dims) || dims < 1 || dims > maxDims) {
       throw new InputError(`LsaModel.fit: dims must be an integer in 1..${maxDims} (documents and kept terms bound it), got ${dims}`);
     }
+    const column = new Int32Array(ids.size).fill(-1);
+    kept.forEach((id, c) => { column[id] = c; });
     const vocabulary = new Map(terms.map((t, i) => [t, i]));
-    const idf = Float32Array.from(terms, (t) => Math.log((1 + texts.length) / (1 + df.get(t)!)) + 1);
-    using A = tfidf(backend, vocabulary, idf, tokens);
+    const idf = Float32Array.from(kept, (id) => Math.log((1 + texts.length) / (1 + df[id])) + 1);
+    using A = tfidf(backend, terms.length, idf, docs.map((doc) => doc.map((id) => column[id])));
     const { U, Vt } = svd(backend, A, { rank: dims, powerIters, seed, onProgress: (done, total) => onProgress?.("svd", 0.1 + 0.9 * (done / total)) });
     U.dispose();
     using vt = Vt;
@@ -82,7 +94,7 @@ export class LsaModel {
 
   /** Embeddings [n, dims] of texts; a text with no known term embeds as zeros (see `knownTerms`). */
   embed(texts: readonly string[]): Tensor {
-    using A = tfidf(this.backend, this.vocabulary, this.idf, texts.map(tokenize));
+    using A = tfidf(this.backend, this.vocabulary.size, this.idf, texts.map((t) => Int32Array.from(tokenize(t), (term) => this.vocabulary.get(term) ?? -1)));
     return A.matmul(this.projection);
   }
 
@@ -139,27 +151,28 @@ export class LsaModel {
   }
 }
 
-/** The TF-IDF matrix [texts, terms] of tokenised texts: (1 + ln tf)·idf per term, rows of unit length. */
-function tfidf(be: Backend, vocabulary: ReadonlyMap<string, number>, idf: Float32Array, docs: readonly string[][]): CsrMatrix {
+/**
+ * The TF-IDF matrix [texts, terms] of texts given as term columns (-1: a term outside the
+ * vocabulary): (1 + ln tf)·idf per term, rows of unit length.
+ */
+function tfidf(be: Backend, terms: number, idf: Float32Array, docs: readonly Int32Array[]): CsrMatrix {
   const indptr = [0], indices: number[] = [], values: number[] = [];
-  const counts = new Map<number, number>();
+  const counts = new Int32Array(terms), seen: number[] = []; // a document's columns in first-seen order
   for (const doc of docs) {
-    counts.clear();
-    for (const term of doc) {
-      const col = vocabulary.get(term);
-      if (col !== undefined) counts.set(col, (counts.get(col) ?? 0) + 1);
-    }
+    for (const col of doc) if (col >= 0 && counts[col]++ === 0) seen.push(col);
     const start = values.length;
     let ss = 0;
-    for (const [col, tf] of counts) {
-      const w = (1 + Math.log(tf)) * idf[col];
+    for (const col of seen) {
+      const w = (1 + Math.log(counts[col])) * idf[col];
+      counts[col] = 0;
       indices.push(col);
       values.push(w);
       ss += w * w;
     }
+    seen.length = 0;
     const inv = ss > 0 ? 1 / Math.sqrt(ss) : 1;
     for (let p = start; p < values.length; p++) values[p] *= inv;
     indptr.push(indices.length);
   }
-  return CsrMatrix.fromArrays(be, { shape: [docs.length, vocabulary.size], indptr, indices, values });
+  return CsrMatrix.fromArrays(be, { shape: [docs.length, terms], indptr, indices, values });
 }
