@@ -133,16 +133,18 @@ function sparseOperator(be: Backend, A: CsrMatrix): Operator {
 export function svd(be: Backend, a: TensorLike | CsrMatrix, options: SvdOptions = {}): SvdResult {
   if (a instanceof CsrMatrix) {
     if (a.backend !== be) throw new InputError("svd: the CSR matrix lives on another backend");
-    return randomizedSvd(be, sparseOperator(be, a), options);
+    return randomizedSvd(be, sparseOperator(be, a), options, true);
   }
   return be.run("svd", [a], ([A]) => {
     if (A.rank !== 2) throw new ShapeError(`svd: expected a matrix, got shape ${formatShape(A.shape)}`);
     checkFinite("svd", A);
-    return randomizedSvd(be, denseOperator(be, A), options);
+    return randomizedSvd(be, denseOperator(be, A), options, true);
   });
 }
 
-function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResult {
+function randomizedSvd(be: Backend, op: Operator, options: SvdOptions, wantU: true): SvdResult;
+function randomizedSvd(be: Backend, op: Operator, options: SvdOptions, wantU: false): Omit<SvdResult, "U">;
+function randomizedSvd(be: Backend, op: Operator, options: SvdOptions, wantU: boolean): Omit<SvdResult, "U"> & { U?: Tensor } {
   const full = Math.min(op.rows, op.cols);
   const { rank = Math.min(full, 100), oversample = 10, powerIters = 2, seed = 1, onProgress } = options;
   if (!Number.isInteger(rank) || rank < 1 || rank > full) throw new InputError(`svd: rank must be an integer in 1..${full} for a ${op.rows}×${op.cols} matrix, got ${rank}`);
@@ -176,12 +178,27 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions): SvdResul
       order.forEach((c, r) => { for (let i = 0; i < l; i++) out[r * l + i] = M[i * l + c]; });
       return be.tensor(out, [rank, l]);
     };
-    using VrT = pick(Vr), UrT = pick(Ur);
+    using UrT = pick(Ur);
+    const sorted = Float64Array.from(order, (c) => S[c]);
+    if (!wantU) return { S: sorted, Vt: be.matmul(UrT, q2t) };
+    using VrT = pick(Vr);
     using Ut = be.matmul(VrT, Qt); // (Q·Vr)ᵀ
-    return { U: be.transpose(Ut), S: Float64Array.from(order, (c) => S[c]), Vt: be.matmul(UrT, q2t) };
+    const U = be.transpose(Ut);
+    try {
+      return { U, S: sorted, Vt: be.matmul(UrT, q2t) };
+    } catch (e) {
+      U.dispose(); // nothing half-made outlives a failure
+      throw e;
+    }
   } finally {
     Qt.dispose();
   }
+}
+
+/** svd of a CSR matrix without U: the singular values and right vectors (all LSA needs). */
+export function svdRight(be: Backend, a: CsrMatrix, options: SvdOptions = {}): Omit<SvdResult, "U"> {
+  if (a.backend !== be) throw new InputError("svd: the CSR matrix lives on another backend");
+  return randomizedSvd(be, sparseOperator(be, a), options, false);
 }
 
 /**

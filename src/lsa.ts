@@ -1,11 +1,11 @@
 import type { Backend } from "./backend";
 import { crc32 } from "./checksum";
 import { FormatError, InputError } from "./errors";
-import { svd } from "./linalg";
+import { svdRight } from "./linalg";
 import { keep } from "./scope";
 import { CsrMatrix } from "./sparse";
 import type { Tensor } from "./tensor";
-import { tokenize } from "./text";
+import { termIds, tokenize } from "./text";
 
 /** Options of `LsaModel.fit`. */
 export interface LsaOptions {
@@ -54,16 +54,10 @@ export class LsaModel {
     if (texts.length < 2) throw new InputError(`LsaModel.fit: need at least 2 documents, got ${texts.length}`);
     // Terms become integer ids as they are first seen, so that counting documents and building
     // the TF-IDF rows index typed arrays instead of hashing strings (a million tokens here).
-    const ids = new Map<string, number>();
+    const ids = new Map<string, number>(), words = new Map<string, number>();
     const docs = texts.map((t, i) => {
       if (i % 1000 === 0) onProgress?.("tokenize", 0.1 * (i / texts.length));
-      const tokens = tokenize(t), out = new Int32Array(tokens.length);
-      for (let j = 0; j < tokens.length; j++) {
-        let id = ids.get(tokens[j]);
-        if (id === undefined) ids.set(tokens[j], (id = ids.size));
-        out[j] = id;
-      }
-      return out;
+      return termIds(t, ids, words);
     });
     // document frequency: a term counts once per document (lastDoc marks where it was last seen)
     const df = new Int32Array(ids.size), lastDoc = new Int32Array(ids.size).fill(-1);
@@ -85,9 +79,7 @@ export class LsaModel {
     const vocabulary = new Map(terms.map((t, i) => [t, i]));
     const idf = Float32Array.from(kept, (id) => Math.log((1 + texts.length) / (1 + df[id])) + 1);
     using A = tfidf(backend, terms.length, idf, docs.map((doc) => doc.map((id) => column[id])));
-    const { U, Vt } = svd(backend, A, { rank: dims, powerIters, seed, onProgress: (done, total) => onProgress?.("svd", 0.1 + 0.9 * (done / total)) });
-    U.dispose();
-    using vt = Vt;
+    using vt = svdRight(backend, A, { rank: dims, powerIters, seed, onProgress: (done, total) => onProgress?.("svd", 0.1 + 0.9 * (done / total)) }).Vt;
     const model = new LsaModel(backend, vocabulary, idf, keep(backend.transpose(vt)));
     return { model, embeddings: A.matmul(model.projection) };
   }

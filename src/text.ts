@@ -48,12 +48,35 @@ function termOf(word: string): string {
   return term;
 }
 
+/** Lower-case letter/digit runs, with c++-style and dotted tails. */
+const WORD = /[\p{L}\p{N}]+(?:[+#]+|(?:[.'][\p{L}\p{N}]+)*)/gu;
+
 /** The terms of a text: lower-case letter/digit runs of 2+ characters (with c++-style and dotted tails), not numbers, not stop words, stemmed. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+(?:[+#]+|(?:[.'][\p{L}\p{N}]+)*)/gu) ?? []) {
+  for (const word of text.toLowerCase().match(WORD) ?? []) {
     const term = termOf(word);
     if (term) out.push(term);
   }
   return out;
+}
+
+/**
+ * tokenize's terms as integer ids, for fitting a model to a corpus: `ids` numbers the terms as
+ * they are first seen; `words` remembers each word's id (-1: dropped), so that most words of a
+ * corpus cost one lookup instead of a word → term and a term → id lookup.
+ */
+export function termIds(text: string, ids: Map<string, number>, words: Map<string, number>): Int32Array {
+  const out: number[] = [];
+  for (const word of text.toLowerCase().match(WORD) ?? []) {
+    let id = words.get(word);
+    if (id === undefined) {
+      const term = termOf(word);
+      id = term ? ids.get(term) : -1;
+      if (id === undefined) ids.set(term, (id = ids.size));
+      words.set(word, id);
+    }
+    if (id >= 0) out.push(id);
+  }
+  return Int32Array.from(out);
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { FormatError, LsaModel, stem, tokenize } from "../src/index";
+import { termIds } from "../src/text";
 import { PATHS, backend } from "./helpers";
 
 describe("tokenize and stem", () => {
@@ -9,6 +10,16 @@ describe("tokenize and stem", () => {
       .toEqual(["computer", "learn", "example", "c++", "gtk+", "widget", "version", "python", "parser"]);
     expect(["running", "installed", "libraries", "classes", "learning", "organization", "quickly", "bus", "process"].map(stem))
       .toEqual(["run", "install", "library", "class", "learn", "organize", "quick", "bus", "process"]);
+  });
+
+  it("numbers the same terms as integer ids, first seen first, across texts (what fit counts)", () => {
+    const texts = ["The C++ compiler compiles; compilers!", "a compiler for Python's parsers", "", "the and of"];
+    const ids = new Map<string, number>(), words = new Map<string, number>();
+    const got = texts.map((t) => Array.from(termIds(t, ids, words)));
+    const names = [...ids.keys()];
+    expect(got.map((doc) => doc.map((id) => names[id]))).toEqual(texts.map(tokenize));
+    expect(got[1][0]).toBe(got[0][1]); // "compiler" keeps its id in the second text
+    expect(names).toEqual(["c++", "compiler", "compile", "python", "parser"]);
   });
 });
 
