@@ -1,7 +1,7 @@
 // Kernels of the decompositions and of sparse products: blocked Householder QR on columns
 // stored contiguously (a matrix's transpose, row-major) with its updates on the GEMM kernel,
 // CSR × dense in both orientations (an axpy per stored entry), and a float64 Jacobi SVD.
-import { dotRaw } from "./simd";
+import { dotRaw, madd } from "./simd";
 import { axpy_f32, norm_f32 } from "./vector";
 import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";
 import { align64 } from "./gemm";
@@ -118,28 +118,77 @@ function makeReflector(x: usize, n: i32, tau: usize, diag: usize): void {
   store<f32>(diag, alpha);
 }
 
-/** out (m×n) = A·B for A in CSR (m rows: indptr, i32 column indices, f32 values) and B row-major with n columns. */
+/**
+ * out (m×n) = A·B for A in CSR (m rows: indptr, i32 column indices, f32 values) and B row-major
+ * with n columns. Four stored entries at a time: their rows of B (scattered, mostly from L3)
+ * are read side by side and the output row is loaded and stored once for the four.
+ */
 export function csr_matmul_f32(indptr: usize, indices: usize, values: usize, m: i32, b: usize, n: i32, out: usize): void {
   const rowBytes = <usize>n << 2;
   for (let i = 0; i < m; i++) {
     const o = out + <usize>i * rowBytes;
     memory.fill(o, 0, rowBytes);
     const end = load<i32>(indptr + (<usize>(i + 1) << 2));
-    for (let p = load<i32>(indptr + (<usize>i << 2)); p < end; p++) {
+    let p = load<i32>(indptr + (<usize>i << 2));
+    for (; p + 4 <= end; p += 4) {
+      const ip = indices + (<usize>p << 2), vp = values + (<usize>p << 2);
+      const b0 = b + <usize>load<i32>(ip) * rowBytes, b1 = b + <usize>load<i32>(ip, 4) * rowBytes;
+      const b2 = b + <usize>load<i32>(ip, 8) * rowBytes, b3 = b + <usize>load<i32>(ip, 12) * rowBytes;
+      const v0 = v128.load32_splat(vp), v1 = v128.load32_splat(vp, 4), v2 = v128.load32_splat(vp, 8), v3 = v128.load32_splat(vp, 12);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const q = <usize>j << 2;
+        let acc = madd(v0, v128.load(b0 + q), v128.load(o + q));
+        acc = madd(v1, v128.load(b1 + q), acc);
+        acc = madd(v2, v128.load(b2 + q), acc);
+        v128.store(o + q, madd(v3, v128.load(b3 + q), acc));
+      }
+      for (; j < n; j++) {
+        const q = <usize>j << 2;
+        store<f32>(o + q, load<f32>(o + q) + load<f32>(vp) * load<f32>(b0 + q) + load<f32>(vp, 4) * load<f32>(b1 + q)
+          + load<f32>(vp, 8) * load<f32>(b2 + q) + load<f32>(vp, 12) * load<f32>(b3 + q));
+      }
+    }
+    for (; p < end; p++) {
       const col = load<i32>(indices + (<usize>p << 2));
       axpy_f32(load<f32>(values + (<usize>p << 2)), b + <usize>col * rowBytes, o, o, n);
     }
   }
 }
 
-/** out (cols×n) = Aᵀ·B for A in CSR (m rows, `cols` columns) and B (m×n) row-major. */
+/**
+ * out (cols×n) = Aᵀ·B for A in CSR (m rows, `cols` columns) and B (m×n) row-major: row i of B
+ * scattered into the output rows of its stored entries, four entries per pass over it.
+ */
 export function csr_matmul_t_f32(indptr: usize, indices: usize, values: usize, m: i32, cols: i32, b: usize, n: i32, out: usize): void {
   const rowBytes = <usize>n << 2;
   memory.fill(out, 0, <usize>cols * rowBytes);
   for (let i = 0; i < m; i++) {
     const bi = b + <usize>i * rowBytes;
     const end = load<i32>(indptr + (<usize>(i + 1) << 2));
-    for (let p = load<i32>(indptr + (<usize>i << 2)); p < end; p++) {
+    let p = load<i32>(indptr + (<usize>i << 2));
+    for (; p + 4 <= end; p += 4) {
+      const ip = indices + (<usize>p << 2), vp = values + (<usize>p << 2);
+      const o0 = out + <usize>load<i32>(ip) * rowBytes, o1 = out + <usize>load<i32>(ip, 4) * rowBytes;
+      const o2 = out + <usize>load<i32>(ip, 8) * rowBytes, o3 = out + <usize>load<i32>(ip, 12) * rowBytes;
+      const v0 = v128.load32_splat(vp), v1 = v128.load32_splat(vp, 4), v2 = v128.load32_splat(vp, 8), v3 = v128.load32_splat(vp, 12);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) { // (a repeated column would alias two outputs: each store precedes the next load)
+        const q = <usize>j << 2, x = v128.load(bi + q);
+        v128.store(o0 + q, madd(v0, x, v128.load(o0 + q)));
+        v128.store(o1 + q, madd(v1, x, v128.load(o1 + q)));
+        v128.store(o2 + q, madd(v2, x, v128.load(o2 + q)));
+        v128.store(o3 + q, madd(v3, x, v128.load(o3 + q)));
+      }
+      for (; j < n; j++) {
+        const q = <usize>j << 2, x = load<f32>(bi + q);
+        store<f32>(o0 + q, load<f32>(o0 + q) + load<f32>(vp) * x);
+        store<f32>(o1 + q, load<f32>(o1 + q) + load<f32>(vp, 4) * x);
+        store<f32>(o2 + q, load<f32>(o2 + q) + load<f32>(vp, 8) * x);
+        store<f32>(o3 + q, load<f32>(o3 + q) + load<f32>(vp, 12) * x);
+      }
+    }
+    for (; p < end; p++) {
       const o = out + <usize>load<i32>(indices + (<usize>p << 2)) * rowBytes;
       axpy_f32(load<f32>(values + (<usize>p << 2)), bi, o, o, n);
     }

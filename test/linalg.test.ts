@@ -111,6 +111,11 @@ describe.each(PATHS)("decompositions on %s", (path) => {
     const reft = refMatmul(at, C, n, m, p);
     expectClose(A.tmatmul(be.tensor(C, [m, p])).toFloat32Array(), reft.c, reft.tol, "Aᵀ·B");
     expectClose(A.toDense().toFloat32Array(), dense, 0);
+    // a repeated column sums (as in scipy), also inside one four-entry group of the kernels
+    using D = CsrMatrix.fromArrays(be, { shape: [2, 3], indptr: [0, 5, 6], indices: [1, 1, 0, 1, 2, 1], values: [1, 2, 3, 4, 5, 6] });
+    const X = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12, 13, 14, 15]], Y = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]];
+    expect(D.matmul(X).toArray()).toEqual([X[0].map((x, j) => 3 * x + 7 * X[1][j] + 5 * X[2][j]), X[1].map((x) => 6 * x)]);
+    expect(D.tmatmul(Y).toArray()).toEqual([Y[0].map((y) => 3 * y), Y[0].map((y, j) => 7 * y + 6 * Y[1][j]), Y[0].map((y) => 5 * y)]);
     expect(() => A.matmul(be.tensor(C, [m, p]))).toThrow("CsrMatrix.matmul: [37,29] @ [37,13]: B must be [29, n]");
     expect(() => CsrMatrix.fromArrays(be, { shape: [2, 2], indptr: [0, 1], indices: [0], values: [1] })).toThrow(LengthError);
     expect(() => CsrMatrix.fromArrays(be, { shape: [2, 2], indptr: [0, 1, 1], indices: [2], values: [1] })).toThrow("column index 2 at entry 0 is outside 0..1");
