@@ -1,6 +1,7 @@
 // Kernels of the decompositions and of sparse products: blocked Householder QR on columns
 // stored contiguously (a matrix's transpose, row-major) with its updates on the GEMM kernel,
-// CSR × dense in both orientations (an axpy per stored entry), and a float64 Jacobi SVD.
+// CSR × dense in both orientations (four stored entries per pass over a row), and a float64
+// Jacobi SVD.
 import { dotRaw, madd } from "./simd";
 import { axpy_f32, norm_f32 } from "./vector";
 import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";

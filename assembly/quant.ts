@@ -37,7 +37,7 @@ export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32
 /** The integer dots of rows a and b with q (i16 codes), in lanes 0 and 1. */
 // Eight codes at a time come in sign-extended by the load itself (one pmovsxbw from memory on
 // x86, against three instructions to split and extend a 16-byte load), and 32 codes per step
-// halve the loop's bookkeeping: 1.5× the rows per second of the 16-byte version.
+// halve the loop's bookkeeping: 1.2-1.4× the rows per second of the 16-byte version.
 // @ts-ignore: decorator
 @inline function dot2(a: usize, b: usize, q: usize, stride: i32): v128 {
   let sa = i32x4.splat(0), sb = i32x4.splat(0);

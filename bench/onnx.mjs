@@ -32,12 +32,10 @@ const valueInfo = (field, name, shape) => msg(field, [
   str(1, name),
   msg(2, [msg(1, [int(1, FLOAT), msg(2, shape.map((d) => msg(1, [int(1, d)])))])]),
 ]);
-/** NodeProto; attrs are { name: int } (AttributeProto type INT) or { name: float } via { f }. */
+/** NodeProto; attrs are { name: integer } (AttributeProto of type INT). */
 const node = (op, inputs, outputs, attrs = {}) => msg(1, [
   ...inputs.map((n) => str(1, n)), ...outputs.map((n) => str(2, n)), str(4, op),
-  ...Object.entries(attrs).map(([name, v]) => msg(5, typeof v === "object"
-    ? [str(1, name), [...key(2, 5), ...new Uint8Array(new Float32Array([v.f]).buffer)], int(20, 1)]
-    : [str(1, name), int(3, v), int(20, 2)])),
+  ...Object.entries(attrs).map(([name, v]) => msg(5, [str(1, name), int(3, v), int(20, 2)])),
 ]);
 
 /**
