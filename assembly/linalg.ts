@@ -3,7 +3,7 @@
 // CSR × dense in both orientations (four stored entries per pass over a row), and a float64
 // Jacobi SVD.
 import { dotRaw, madd } from "./simd";
-import { axpy_f32, norm_f32 } from "./vector";
+import { axpy4, axpy_f32, norm_f32 } from "./vector";
 import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";
 import { align64 } from "./gemm";
 
@@ -135,20 +135,7 @@ export function csr_matmul_f32(indptr: usize, indices: usize, values: usize, m: 
       const ip = indices + (<usize>p << 2), vp = values + (<usize>p << 2);
       const b0 = b + <usize>load<i32>(ip) * rowBytes, b1 = b + <usize>load<i32>(ip, 4) * rowBytes;
       const b2 = b + <usize>load<i32>(ip, 8) * rowBytes, b3 = b + <usize>load<i32>(ip, 12) * rowBytes;
-      const v0 = v128.load32_splat(vp), v1 = v128.load32_splat(vp, 4), v2 = v128.load32_splat(vp, 8), v3 = v128.load32_splat(vp, 12);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const q = <usize>j << 2;
-        let acc = madd(v0, v128.load(b0 + q), v128.load(o + q));
-        acc = madd(v1, v128.load(b1 + q), acc);
-        acc = madd(v2, v128.load(b2 + q), acc);
-        v128.store(o + q, madd(v3, v128.load(b3 + q), acc));
-      }
-      for (; j < n; j++) {
-        const q = <usize>j << 2;
-        store<f32>(o + q, load<f32>(o + q) + load<f32>(vp) * load<f32>(b0 + q) + load<f32>(vp, 4) * load<f32>(b1 + q)
-          + load<f32>(vp, 8) * load<f32>(b2 + q) + load<f32>(vp, 12) * load<f32>(b3 + q));
-      }
+      axpy4(vp, b0, b1, b2, b3, o, n);
     }
     for (; p < end; p++) {
       const col = load<i32>(indices + (<usize>p << 2));

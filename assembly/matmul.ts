@@ -5,7 +5,7 @@
 import { madd, hsum, dotRaw, transpose4x4 } from "./simd";
 import { MR, NR, KC, MC, roundUp, align64, microKernel, storeEdge, packB, packRows } from "./gemm";
 import { activateBlock } from "./activation";
-import { axpy_f32 } from "./vector";
+import { axpy4, axpy_f32 } from "./vector";
 
 // Column blocking: NC = n up to NC_MAX (narrower blocks measured 10-35 % slower on square
 // products), NC_BLOCK beyond, so that a batch of queries against 100k embeddings packs 4k
@@ -169,24 +169,7 @@ function vecmat(x: usize, b: usize, y: usize, k: i32, n: i32, bias: usize): void
   let p = 0;
   for (; p + 4 <= k; p += 4) {
     const r0 = b + <usize>p * ldb, r1 = r0 + ldb, r2 = r1 + ldb, r3 = r2 + ldb;
-    const xp = x + (<usize>p << 2);
-    const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp, 4);
-    const x2 = v128.load32_splat(xp, 8), x3 = v128.load32_splat(xp, 12);
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = <usize>j << 2;
-      let acc = madd(x0, v128.load(r0 + o), v128.load(y + o));
-      acc = madd(x1, v128.load(r1 + o), acc);
-      acc = madd(x2, v128.load(r2 + o), acc);
-      v128.store(y + o, madd(x3, v128.load(r3 + o), acc));
-    }
-    const s0 = f32x4.extract_lane(x0, 0), s1 = f32x4.extract_lane(x1, 0);
-    const s2 = f32x4.extract_lane(x2, 0), s3 = f32x4.extract_lane(x3, 0);
-    for (; j < n; j++) {
-      const o = <usize>j << 2;
-      store<f32>(y + o, load<f32>(y + o) + s0 * load<f32>(r0 + o) + s1 * load<f32>(r1 + o)
-        + s2 * load<f32>(r2 + o) + s3 * load<f32>(r3 + o));
-    }
+    axpy4(x + (<usize>p << 2), r0, r1, r2, r3, y, n);
   }
   for (; p < k; p++) axpy_f32(load<f32>(x + (<usize>p << 2)), b + <usize>p * ldb, y, y, n); // the last k % 4 rows
 }
