@@ -5,7 +5,7 @@ import { svdRight } from "./linalg";
 import { keep } from "./scope";
 import { CsrMatrix } from "./sparse";
 import type { Tensor } from "./tensor";
-import { termIds, tokenize } from "./text";
+import { TermIds, tokenize } from "./text";
 
 /** Options of `LsaModel.fit`. */
 export interface LsaOptions {
@@ -54,10 +54,10 @@ export class LsaModel {
     if (texts.length < 2) throw new InputError(`LsaModel.fit: need at least 2 documents, got ${texts.length}`);
     // Terms become integer ids as they are first seen, so that counting documents and building
     // the TF-IDF rows index typed arrays instead of hashing strings (a million tokens here).
-    const ids = new Map<string, number>(), words = new Map<string, number>();
+    const termIds = new TermIds(), ids = termIds.ids;
     const docs = texts.map((t, i) => {
       if (i % 1000 === 0) onProgress?.("tokenize", 0.1 * (i / texts.length));
-      return termIds(t, ids, words);
+      return termIds.of(t);
     });
     // document frequency: a term counts once per document (lastDoc marks where it was last seen)
     const df = new Int32Array(ids.size), lastDoc = new Int32Array(ids.size).fill(-1);
@@ -148,23 +148,22 @@ export class LsaModel {
  * vocabulary): (1 + ln tf)·idf per term, rows of unit length.
  */
 function tfidf(be: Backend, terms: number, idf: Float32Array, docs: readonly Int32Array[]): CsrMatrix {
-  const indptr = [0], indices: number[] = [], values: number[] = [];
-  const counts = new Int32Array(terms), seen: number[] = []; // a document's columns in first-seen order
-  for (const doc of docs) {
-    for (const col of doc) if (col >= 0 && counts[col]++ === 0) seen.push(col);
-    const start = values.length;
+  let tokens = 0;
+  for (const doc of docs) tokens += doc.length;
+  // typed arrays sized for the worst case (every token a new term): no growth, no boxed numbers
+  const indptr = new Int32Array(docs.length + 1), indices = new Int32Array(tokens), values = new Float32Array(tokens);
+  const counts = new Int32Array(terms);
+  let nnz = 0;
+  docs.forEach((doc, d) => {
+    const start = nnz;
+    for (const col of doc) if (col >= 0 && counts[col]++ === 0) indices[nnz++] = col; // first-seen order
+    const weight = (p: number) => (1 + Math.log(counts[indices[p]])) * idf[indices[p]];
     let ss = 0;
-    for (const col of seen) {
-      const w = (1 + Math.log(counts[col])) * idf[col];
-      counts[col] = 0;
-      indices.push(col);
-      values.push(w);
-      ss += w * w;
-    }
-    seen.length = 0;
+    for (let p = start; p < nnz; p++) ss += weight(p) ** 2;
     const inv = ss > 0 ? 1 / Math.sqrt(ss) : 1;
-    for (let p = start; p < values.length; p++) values[p] *= inv;
-    indptr.push(indices.length);
-  }
-  return CsrMatrix.fromArrays(be, { shape: [docs.length, terms], indptr, indices, values });
+    for (let p = start; p < nnz; p++) values[p] = weight(p) * inv; // rounded to float32 once
+    for (let p = start; p < nnz; p++) counts[indices[p]] = 0;
+    indptr[d + 1] = nnz;
+  });
+  return CsrMatrix.fromArrays(be, { shape: [docs.length, terms], indptr, indices: indices.subarray(0, nnz), values: values.subarray(0, nnz) });
 }

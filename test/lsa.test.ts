@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { FormatError, LsaModel, stem, tokenize } from "../src/index";
-import { termIds } from "../src/text";
+import fc from "fast-check";
+import { TermIds, words } from "../src/text";
 import { PATHS, backend } from "./helpers";
 
 describe("tokenize and stem", () => {
@@ -14,12 +15,43 @@ describe("tokenize and stem", () => {
 
   it("numbers the same terms as integer ids, first seen first, across texts (what fit counts)", () => {
     const texts = ["The C++ compiler compiles; compilers!", "a compiler for Python's parsers", "", "the and of"];
-    const ids = new Map<string, number>(), words = new Map<string, number>();
-    const got = texts.map((t) => Array.from(termIds(t, ids, words)));
-    const names = [...ids.keys()];
+    const termIds = new TermIds();
+    const got = texts.map((t) => Array.from(termIds.of(t)));
+    const names = [...termIds.ids.keys()];
     expect(got.map((doc) => doc.map((id) => names[id]))).toEqual(texts.map(tokenize));
     expect(got[1][0]).toBe(got[0][1]); // "compiler" keeps its id in the second text
     expect(names).toEqual(["c++", "compiler", "compile", "python", "parser"]);
+  });
+
+  // the definition of a word, as a regular expression: the scanner must find exactly its matches
+  const WORD = /[\p{L}\p{N}]+(?:[+#]+|(?:[.'][\p{L}\p{N}]+)*)/gu;
+  // ASCII, letters with case and width quirks (İ lower-cases to two code units), digits of other
+  // scripts, a letter and a non-letter outside the BMP, a lone surrogate, and the tail characters
+  const PIECES = ["a", "Z", "7", "x", ".", "'", "+", "#", " ", "-", "_", "é", "É", "İ", "ß", "٣", "𝐀", "😀", "\ud800", "\udc00", "\n"];
+
+  it("finds the words of the regular expression in any text (fast-check), and numbers them like tokenize", () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }), (pieces) => {
+      const text = pieces.join("");
+      expect(words(text)).toEqual(text.toLowerCase().match(WORD) ?? []);
+      const termIds = new TermIds(), names = () => [...termIds.ids.keys()];
+      expect(Array.from(termIds.of(text), (id) => names()[id])).toEqual(tokenize(text));
+    }), { numRuns: 2000 });
+  });
+
+  it("tells apart two words whose hashes collide", () => {
+    const termIds = new TermIds(); // "w4pvu" and "wb3ea" share their 32-bit FNV-1a hash
+    expect(Array.from(termIds.of("w4pvu wb3ea wb3ea w4pvu"))).toEqual([0, 1, 1, 0]);
+    expect([...termIds.ids.keys()]).toEqual(["w4pvu", "wb3ea"]);
+  });
+
+  it("keeps every word's id apart as its table grows (20,000 distinct words, each seen twice)", () => {
+    const termIds = new TermIds();
+    const text = Array.from({ length: 20_000 }, (_, i) => `w${i.toString(36)}x`).join(" ");
+    const first = termIds.of(text), second = termIds.of(text);
+    expect(termIds.ids.size).toBe(20_000);
+    expect(Array.from(second)).toEqual(Array.from(first));
+    const names = [...termIds.ids.keys()];
+    expect(Array.from(first.subarray(0, 3), (id) => names[id])).toEqual(["w0x", "w1x", "w2x"]);
   });
 });
 
