@@ -6,6 +6,7 @@ import { PATHS, SWEEP, backend, expectClose, randomF32, refMatmul } from "./help
 const LARGE: [number, number, number][] = [
   [97, 300, 130], [200, 513, 70], [250, 530, 29], [301, 40, 50], [193, 257, 17], [1, 1536, 33], [130, 1, 40], [5, 1000, 3], [64, 700, 1], [1, 600, 1],
   [7, 33, 9001], // past the column block (NC) of either build
+  [23, 1100, 1], [1, 1100, 23], // matrix-vector over long rows: six rows at a time, then the rest one by one
 ];
 
 describe.each(PATHS)("matmul on %s", (path) => {
@@ -54,7 +55,7 @@ describe.each(PATHS)("matmul on %s", (path) => {
 
   it("adds a bias over rows in dense: X·W + b, including the streaming and edge paths", async () => {
     const be = await backend(path);
-    for (const [m, k, n] of [[32, 3, 128], [7, 33, 17], [1, 65, 40], [9, 20, 1], [3, 0, 5]] as const) {
+    for (const [m, k, n] of [[32, 3, 128], [7, 33, 17], [1, 65, 40], [9, 20, 1], [13, 1030, 1], [3, 0, 5]] as const) {
       const x = randomF32(m * k, 7 + m), w = randomF32(k * n, 8 + n), bias = randomF32(n, 9);
       const Y = be.dense(be.tensor(x, [m, k]), be.tensor(w, [k, n]), be.tensor(bias));
       expect(Y.shape).toEqual([m, n]);
