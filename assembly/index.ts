@@ -9,7 +9,7 @@ export { layer_norm_f32, rms_norm_f32 } from "./norm";
 export { attention_f32, attention_work_bytes } from "./attention";
 export { topk_f32 } from "./topk";
 export { dot_i8_rows } from "./quant";
-export { householder_qr_f32, householder_q_f32, householder_work_bytes, csr_matmul_f32, csr_matmul_t_f32, jacobi_svd_f64 } from "./linalg";
+export { householder_qr_f32, householder_q_f32, householder_tau_bytes, householder_work_bytes, csr_matmul_f32, csr_matmul_t_f32, jacobi_svd_f64 } from "./linalg";
 export { probe_chains_f32, probe_tile_f32, probe_stream_f32 } from "./probe";
 
 /** First byte past the module's static data: the wrapper's allocator starts here. */

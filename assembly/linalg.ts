@@ -2,7 +2,7 @@
 // stored contiguously (a matrix's transpose, row-major) with its updates on the GEMM kernel,
 // CSR × dense in both orientations (four stored entries per pass over a row), and a float64
 // Jacobi SVD.
-import { dotRaw, madd } from "./simd";
+import { dotRaw, hsum, madd } from "./simd";
 import { axpy4, axpy_f32, norm_f32 } from "./vector";
 import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";
 import { align64 } from "./gemm";
@@ -18,7 +18,21 @@ const PANEL = 32;
 export function householder_work_bytes(cols: i32, len: i32): usize {
   const b = min(PANEL, cols);
   const mm = max(matmul_work_bytes(cols, len, b), max(matmul_work_bytes(cols, b, b), matmul_work_bytes(cols, b, len)));
-  return align64(<usize>b * len * 4) + align64(<usize>b * b * 4) + 2 * align64(<usize>cols * b * 4) + mm;
+  return align64(<usize>b * len * 4) + 2 * align64(<usize>cols * b * 4) + mm;
+}
+
+/**
+ * Bytes of householder_qr_f32's `tau`: the reflectors' scalars (cols floats), then each panel's
+ * T factor (PANEL² floats), which householder_q_f32 reuses instead of recomputing.
+ */
+export function householder_tau_bytes(cols: i32): usize {
+  return <usize>(cols + (cols + PANEL - 1) / PANEL * PANEL * PANEL) << 2;
+}
+
+/** Where the T factor of the panel starting at reflector k0 lives in `tau`. */
+// @ts-ignore: decorator
+@inline function panelT(tau: usize, cols: i32, k0: i32): usize {
+  return tau + (<usize>(cols + k0 * PANEL) << 2);
 }
 
 /** col -= tau_k·(v_k·col)·v_k over entries k.. (one reflector applied to one column). */
@@ -31,11 +45,47 @@ export function householder_work_bytes(cols: i32, len: i32): usize {
 }
 
 /**
+ * reflect on four columns (at col + r·rowBytes): one pass for their four dots with v_k, one for
+ * the four updates, each loading v_k once for the four (the panel streams from L3: a third less
+ * traffic than four single reflections).
+ */
+function reflect4(a: usize, rowBytes: usize, tau: usize, k: i32, col: usize, len: i32): void {
+  const beta = load<f32>(tau + (<usize>k << 2));
+  if (beta == 0) return;
+  const v = a + <usize>k * rowBytes + (<usize>k << 2), n = len - k;
+  const c0 = col + (<usize>k << 2), c1 = c0 + rowBytes, c2 = c1 + rowBytes, c3 = c2 + rowBytes;
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, x = v128.load(v + o);
+    d0 = madd(x, v128.load(c0 + o), d0); d1 = madd(x, v128.load(c1 + o), d1);
+    d2 = madd(x, v128.load(c2 + o), d2); d3 = madd(x, v128.load(c3 + o), d3);
+  }
+  let s0 = hsum(d0), s1 = hsum(d1), s2 = hsum(d2), s3 = hsum(d3);
+  for (let t = i; t < n; t++) {
+    const o = <usize>t << 2, x = load<f32>(v + o);
+    s0 += x * load<f32>(c0 + o); s1 += x * load<f32>(c1 + o); s2 += x * load<f32>(c2 + o); s3 += x * load<f32>(c3 + o);
+  }
+  s0 *= -beta; s1 *= -beta; s2 *= -beta; s3 *= -beta;
+  const g0 = f32x4.splat(s0), g1 = f32x4.splat(s1), g2 = f32x4.splat(s2), g3 = f32x4.splat(s3);
+  for (i = 0; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, x = v128.load(v + o);
+    v128.store(c0 + o, madd(g0, x, v128.load(c0 + o))); v128.store(c1 + o, madd(g1, x, v128.load(c1 + o)));
+    v128.store(c2 + o, madd(g2, x, v128.load(c2 + o))); v128.store(c3 + o, madd(g3, x, v128.load(c3 + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2, x = load<f32>(v + o);
+    store<f32>(c0 + o, load<f32>(c0 + o) + s0 * x); store<f32>(c1 + o, load<f32>(c1 + o) + s1 * x);
+    store<f32>(c2 + o, load<f32>(c2 + o) + s2 * x); store<f32>(c3 + o, load<f32>(c3 + o) + s3 * x);
+  }
+}
+
+/**
  * In-place Householder QR of the len×cols matrix A whose columns are the `cols` rows of `a`
  * (each `len` floats, cols ≤ len). Afterwards column k holds the Householder vector v_k in its
  * entries k.. (R's strictly upper part stays in entries < k of later columns: R[k][j] = a[j][k]),
- * tau[k] = 2/|v_k|² and diag[k] = R[k][k]. A zero column gets tau 0 (no reflection).
- * `work` holds householder_work_bytes(cols, len).
+ * tau[k] = 2/|v_k|² and diag[k] = R[k][k]. A zero column gets tau 0 (no reflection). `tau`
+ * holds householder_tau_bytes(cols), `work` householder_work_bytes(cols, len).
  */
 export function householder_qr_f32(a: usize, cols: i32, len: i32, tau: usize, diag: usize, work: usize): void {
   const rowBytes = <usize>len << 2;
@@ -43,10 +93,14 @@ export function householder_qr_f32(a: usize, cols: i32, len: i32, tau: usize, di
     const k1 = min(cols, k0 + PANEL);
     for (let k = k0; k < k1; k++) {
       makeReflector(a + <usize>k * rowBytes + (<usize>k << 2), len - k, tau + (<usize>k << 2), diag + (<usize>k << 2));
-      for (let j = k + 1; j < k1; j++) reflect(a, rowBytes, tau, k, a + <usize>j * rowBytes, len);
+      let j = k + 1;
+      for (; j + 4 <= k1; j += 4) reflect4(a, rowBytes, tau, k, a + <usize>j * rowBytes, len);
+      for (; j < k1; j++) reflect(a, rowBytes, tau, k, a + <usize>j * rowBytes, len);
     }
+    const t = panelT(tau, cols, k0);
+    panelFactor(a, k0, k1, len, tau, t);
     // the later columns, as rows Ct: Ct ← Ct − (Ct·V)·T·Vᵀ  (A ← Hᵀ·A with H = I − V·T·Vᵀ)
-    if (k1 < cols) applyBlock(a, k0, k1, len, tau, a + <usize>k1 * rowBytes, cols - k1, false, work);
+    if (k1 < cols) applyBlock(a, k0, k1, len, t, a + <usize>k1 * rowBytes, cols - k1, false, work);
   }
 }
 
@@ -62,33 +116,25 @@ export function householder_q_f32(a: usize, cols: i32, len: i32, tau: usize, q: 
   const last = (cols - 1) / PANEL * PANEL;
   for (let k0 = last; k0 >= 0; k0 -= PANEL) {
     const k1 = min(cols, k0 + PANEL);
-    applyBlock(a, k0, k1, len, tau, q + <usize>k0 * rowBytes, cols - k0, true, work);
+    applyBlock(a, k0, k1, len, panelT(tau, cols, k0), q + <usize>k0 * rowBytes, cols - k0, true, work);
   }
 }
 
 /**
- * rows ← rows − (rows·V)·T'·Vᵀ for the reflectors k0..k1 of `a`, where T' is T (QR's update,
- * Hᵀ) or Tᵀ (forming Q, H); `rows` holds n rows of len floats.
+ * −T of the panel of reflectors k0..k1 into t (kb×kb, row-major), where H_k0 ⋯ H_k1-1 = I − V·T·Vᵀ
+ * with T upper triangular: T[i][i] = tau_i, T[0:i][i] = −tau_i·T[0:i][0:i]·(Vᵀv_i)[0:i]. The
+ * sign is folded in so that the update can accumulate: rows += (rows·V)·(−T)·Vᵀ.
  */
-function applyBlock(a: usize, k0: i32, k1: i32, len: i32, tau: usize, rows: usize, n: i32, transposeT: bool, work: usize): void {
+function panelFactor(a: usize, k0: i32, k1: i32, len: i32, tau: usize, t: usize): void {
   const kb = k1 - k0, rowBytes = <usize>len << 2;
-  const vt = work, t = vt + align64(<usize>kb * rowBytes), w = t + align64(<usize>(kb * kb) << 2);
-  const w2 = w + align64(<usize>(n * kb) << 2), mm = w2 + align64(<usize>(n * kb) << 2);
-  // V as clean rows: v_k with zeros before entry k
-  for (let r = 0; r < kb; r++) {
-    const k = k0 + r, dst = vt + <usize>r * rowBytes;
-    memory.fill(dst, 0, <usize>k << 2);
-    memory.copy(dst + (<usize>k << 2), a + <usize>k * rowBytes + (<usize>k << 2), <usize>(len - k) << 2);
-  }
-  // T upper triangular with H_k0 ⋯ H_k1-1 = I − V·T·Vᵀ: T[i][i] = tau_i, T[0:i][i] = −tau_i·T[0:i][0:i]·(Vᵀv_i)[0:i]
   memory.fill(t, 0, <usize>(kb * kb) << 2);
   for (let i = 0; i < kb; i++) {
     const taui = load<f32>(tau + (<usize>(k0 + i) << 2));
     store<f32>(t + (<usize>(i * kb + i) << 2), taui);
-    const vi = vt + <usize>i * rowBytes;
+    const from = k0 + i; // v_i is zero before entry k0 + i; v_r (r < i) is stored in a from entry k0 + r on
+    const vi = a + <usize>from * rowBytes + (<usize>from << 2);
     for (let r = 0; r < i; r++) { // z_r in column i for now
-      const from = k0 + i; // v_i is zero before k0 + i
-      store<f32>(t + (<usize>(r * kb + i) << 2), -taui * dotRaw(vt + <usize>r * rowBytes + (<usize>from << 2), vi + (<usize>from << 2), len - from));
+      store<f32>(t + (<usize>(r * kb + i) << 2), -taui * dotRaw(a + <usize>(k0 + r) * rowBytes + (<usize>from << 2), vi, len - from));
     }
     for (let r = 0; r < i; r++) { // T[r][i] = Σ_{c=r..i-1} T[r][c]·z_c (rows top-down: z_c for c > r still unread)
       let s: f32 = 0;
@@ -96,8 +142,24 @@ function applyBlock(a: usize, k0: i32, k1: i32, len: i32, tau: usize, rows: usiz
       store<f32>(t + (<usize>(r * kb + i) << 2), s);
     }
   }
-  // the sign goes into T (kb² values) so that the product below can be accumulated: rows += W2·Vᵀ
   for (let i = 0; i < kb * kb; i++) store<f32>(t + (<usize>i << 2), -load<f32>(t + (<usize>i << 2)));
+}
+
+/**
+ * rows ← rows + (rows·V)·(−T')·Vᵀ for the reflectors k0..k1 of `a` and their panel's −T (from
+ * panelFactor), where T' is T (QR's update, Hᵀ) or Tᵀ (forming Q, H); `rows` holds n rows of
+ * len floats.
+ */
+function applyBlock(a: usize, k0: i32, k1: i32, len: i32, t: usize, rows: usize, n: i32, transposeT: bool, work: usize): void {
+  const kb = k1 - k0, rowBytes = <usize>len << 2;
+  const vt = work, w = vt + align64(<usize>kb * rowBytes);
+  const w2 = w + align64(<usize>(n * kb) << 2), mm = w2 + align64(<usize>(n * kb) << 2);
+  // V as clean rows: v_k with zeros before entry k
+  for (let r = 0; r < kb; r++) {
+    const k = k0 + r, dst = vt + <usize>r * rowBytes;
+    memory.fill(dst, 0, <usize>k << 2);
+    memory.copy(dst + (<usize>k << 2), a + <usize>k * rowBytes + (<usize>k << 2), <usize>(len - k) << 2);
+  }
   matmul_f32(rows, vt, w, n, len, kb, true, 0, 0, mm);       // W = rows·V
   matmul_f32(w, t, w2, n, kb, kb, transposeT, 0, 0, mm);     // W2 = −W·T (or −W·Tᵀ)
   if (n >= 2) gemm_accumulate(w2, vt, rows, n, kb, len, mm);

@@ -38,10 +38,12 @@ export interface Kernels {
   /** out[j·ldo + i] = rowScales[i]·qScales[j]·(int8 row i · int16 query j), `stride` codes each (a multiple of 32; query codes within ±2047). */
   dot_i8_rows(codes: number, stride: number, n: number, q: number, nq: number,
               rowScales: number, qScales: number, out: number, ldo: number): void;
-  /** In-place Householder QR of the len×cols matrix whose columns are the rows of `a`; see assembly/linalg.ts. */
+  /** In-place Householder QR of the len×cols matrix whose columns are the rows of `a` (`tau`: householder_tau_bytes); see assembly/linalg.ts. */
   householder_qr_f32(a: number, cols: number, len: number, tau: number, diag: number, work: number): void;
   /** Qᵀ (cols rows of len floats) from householder_qr_f32's output. */
   householder_q_f32(a: number, cols: number, len: number, tau: number, q: number, work: number): void;
+  /** Bytes of the Householder kernels' `tau`: cols floats, plus each panel's T factor on the blocked WASM path. */
+  householder_tau_bytes(cols: number): number;
   /** Scratch bytes of the two Householder kernels (0 on the JS path, which applies reflectors one by one). */
   householder_work_bytes(cols: number, len: number): number;
   /** out (m×n) = A·B, A in CSR (indptr i32[m+1], indices i32, values f32). */

@@ -57,7 +57,7 @@ function qrColumns(be: Backend, Xt: Tensor): { Qt: Tensor; R: Float64Array } {
   const a = heap.alloc(l * len * 4);
   let tau = 0, diag = 0;
   try {
-    tau = heap.alloc(l * 4);
+    tau = heap.alloc(k.householder_tau_bytes(l));
     diag = heap.alloc(l * 4);
     heap.f32(a, l * len).set(heap.f32(Xt.ptr(), l * len));
     be.withWork(k.householder_work_bytes(l, len), (work) => k.householder_qr_f32(a, l, len, tau, diag, work));

@@ -44,8 +44,10 @@ describe.each(PATHS)("decompositions on %s", (path) => {
 
   it("qr: Q has orthonormal columns, R is upper triangular, Q·R = A (float64 product)", async () => {
     be = await backend(path);
-    for (const [m, n] of [[1, 1], [5, 3], [64, 17], [200, 40]]) {
+    // past one panel of 32 reflectors (97 = 3 panels + 1), and a zero column (no reflection) in the second panel
+    for (const [m, n, zero] of [[1, 1], [5, 3], [64, 17], [200, 40], [300, 97], [90, 50, 37]]) {
       const a = randomF32(m * n, m + n);
+      if (zero !== undefined) for (let i = 0; i < m; i++) a[i * n + zero] = 0;
       const { Q, R } = linalg.qr(be, be.tensor(a, [m, n]));
       expect(shapeOf(Q)).toEqual([m, n]);
       const q = Q.toFloat32Array(), r = R.toFloat32Array();

@@ -211,6 +211,7 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
+    householder_tau_bytes: (cols) => cols * 4,
     householder_work_bytes: () => 0,
     householder_qr_f32(a, cols, len, tau, diag, _work) {
       const h = heap();
