@@ -49,17 +49,21 @@ export interface EighResult {
 
 /**
  * Householder QR of the l×len matrix whose columns are the rows of `Xt`: returns Qᵀ [l, len]
- * (orthonormal rows) and R (l×l, float64, row-major).
+ * (orthonormal rows) and R (l×l, float64, row-major). With `inPlace` the factorisation
+ * overwrites Xt (a temporary of the caller's) instead of a copy of it.
  */
-function qrColumns(be: Backend, Xt: Tensor): { Qt: Tensor; R: Float64Array } {
+function qrColumns(be: Backend, Xt: Tensor, inPlace = false): { Qt: Tensor; R: Float64Array } {
   const [l, len] = Xt.shape;
   const heap = be.heap, k = be.kernels;
-  const a = heap.alloc(l * len * 4);
-  let tau = 0, diag = 0;
+  let a = 0, tau = 0, diag = 0;
   try {
+    if (inPlace) a = Xt.ptr();
+    else {
+      a = heap.alloc(l * len * 4);
+      heap.f32(a, l * len).set(heap.f32(Xt.ptr(), l * len));
+    }
     tau = heap.alloc(k.householder_tau_bytes(l));
     diag = heap.alloc(l * 4);
-    heap.f32(a, l * len).set(heap.f32(Xt.ptr(), l * len));
     be.withWork(k.householder_work_bytes(l, len), (work) => k.householder_qr_f32(a, l, len, tau, diag, work));
     const R = new Float64Array(l * l), cols = heap.f32(a, l * len), d = heap.f32(diag, l);
     for (let j = 0; j < l; j++) {
@@ -69,7 +73,7 @@ function qrColumns(be: Backend, Xt: Tensor): { Qt: Tensor; R: Float64Array } {
     const Qt = be.withWork(k.householder_work_bytes(l, len), (work) => be.produce([l, len], (q) => k.householder_q_f32(a, l, len, tau, q, work)));
     return { Qt, R };
   } finally {
-    for (const p of [a, tau, diag]) if (p) heap.free(p);
+    for (const p of [inPlace ? 0 : a, tau, diag]) if (p) heap.free(p);
   }
 }
 
@@ -78,7 +82,7 @@ export function qr(be: Backend, a: TensorLike): QrResult {
   return be.run("qr", [a], ([A]) => {
     if (A.rank !== 2 || A.shape[0] < A.shape[1]) throw new ShapeError(`qr: expected a tall matrix [m, n] with m ≥ n, got ${formatShape(A.shape)}`);
     using At = be.transpose(A);
-    const { Qt, R } = qrColumns(be, At);
+    const { Qt, R } = qrColumns(be, At, true);
     using q = Qt;
     return { Q: be.transpose(q), R: be.tensor(R, [A.shape[1], A.shape[1]]) };
   });
@@ -155,7 +159,7 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions, wantU: bo
   const steps = 3 + 2 * powerIters;
   const orthonormal = (panel: Tensor) => {
     using p = panel;
-    const { Qt } = qrColumns(be, p);
+    const { Qt } = qrColumns(be, p, true);
     onProgress?.(++step, steps);
     return Qt;
   };
@@ -168,7 +172,7 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions, wantU: bo
   try {
     // B = Qᵀ·A [l, cols]; Bᵀ = Q2·R, R = Ur·Σ·Vrᵀ, so A ≈ (Q·Vr)·Σ·(Q2·Ur)ᵀ
     using B = op.transposeTimes(Qt);
-    const { Qt: Q2t, R } = qrColumns(be, B);
+    const { Qt: Q2t, R } = qrColumns(be, B, true);
     using q2t = Q2t;
     onProgress?.(++step, steps);
     const { U: Ur, S, V: Vr } = jacobiSvd(be, R, l);

@@ -78,7 +78,8 @@ export class LsaModel {
     kept.forEach((id, c) => { column[id] = c; });
     const vocabulary = new Map(terms.map((t, i) => [t, i]));
     const idf = Float32Array.from(kept, (id) => Math.log((1 + texts.length) / (1 + df[id])) + 1);
-    using A = tfidf(backend, terms.length, idf, docs.map((doc) => doc.map((id) => column[id])));
+    for (const doc of docs) for (let t = 0; t < doc.length; t++) doc[t] = column[doc[t]]; // ids → columns, in place
+    using A = tfidf(backend, terms.length, idf, docs);
     using vt = svdRight(backend, A, { rank: dims, powerIters, seed, onProgress: (done, total) => onProgress?.("svd", 0.1 + 0.9 * (done / total)) }).Vt;
     const model = new LsaModel(backend, vocabulary, idf, keep(backend.transpose(vt)));
     return { model, embeddings: A.matmul(model.projection) };
