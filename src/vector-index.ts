@@ -97,17 +97,37 @@ export class VectorIndex {
    * nothing.
    */
   add(vectors: TensorLike, ids?: readonly VectorId[], { upsert = false }: { upsert?: boolean } = {}): void {
-    const data = this.rowsOf("add", vectors), n = data.length / this.dim;
+    const data = this.rowsOf("add", vectors, false), n = data.length / this.dim;
     const newIds = this.checkIds(ids, n, upsert);
-    checkRows("add", "row", data, this.dim, this.metric);
-    // All checked: now write.
-    const dim = this.dim, rows = this.placeRows(newIds);
-    rows.forEach((row, r) => {
-      const v = data.subarray(r * dim, (r + 1) * dim);
-      if (this.metric === "cosine") normaliseInPlace(v);
-      this.#store.write(row, v);
-    });
-    this.updateNorms(rows);
+    if (n === 0) return;
+    // The rows are checked and normalised by the backend's kernels in a scratch copy (a pass of
+    // JS over 100k×384 floats costs about 100 ms); the index changes only once all are good.
+    const be = this.backend, heap = be.heap, dim = this.dim, tmp = heap.alloc(data.length * 4);
+    try {
+      heap.f32(tmp, data.length).set(data);
+      const huge: number[] = []; // rows whose float32 norm overflows (values near 1e37): normalised in float64
+      for (let r = 0; r < n; r++) {
+        const norm = be.kernels.norm_f32(tmp + r * dim * 4, dim);
+        if (!Number.isFinite(norm)) {
+          checkRows("add", "row", data.subarray(r * dim, (r + 1) * dim), dim, this.metric, r); // throws, naming the value
+          huge.push(r);
+        }
+        if (this.metric === "cosine" && norm === 0) throw new InputError(`add: row ${r} is a zero vector, which has no direction for cosine similarity`);
+      }
+      if (this.metric === "cosine") {
+        be.kernels.normalize_rows_f32(tmp, tmp, n, dim);
+        for (const r of huge) {
+          const v = Float32Array.from(data.subarray(r * dim, (r + 1) * dim));
+          normaliseInPlace(v);
+          heap.f32(tmp + r * dim * 4, dim).set(v);
+        }
+      }
+      const rows = this.placeRows(newIds); // may grow memory: views of tmp only after it
+      this.#store.writeRows(rows, heap.f32(tmp, data.length));
+      this.updateNorms(rows);
+    } finally {
+      heap.free(tmp);
+    }
   }
 
   /** The ids a batch of n vectors goes under, checked: strings or finite numbers, no duplicates. */
@@ -332,8 +352,8 @@ export class VectorIndex {
     this.#store.dispose();
   }
 
-  /** Rows of `dim` floats from any accepted input (a fresh copy). */
-  private rowsOf(op: string, x: TensorLike): Float32Array {
+  /** Rows of `dim` floats from any accepted input: a fresh copy, or (copy false) a Float32Array itself. */
+  private rowsOf(op: string, x: TensorLike, copy = true): Float32Array {
     let data: Float32Array;
     if (x instanceof Tensor) {
       if (x.rank > 2 || (x.rank === 2 ? x.shape[1] : x.shape[0]) !== this.dim) {
@@ -341,7 +361,7 @@ export class VectorIndex {
       }
       data = x.toFloat32Array();
     } else if (x instanceof Float32Array || x instanceof Float64Array) {
-      data = Float32Array.from(x);
+      data = !copy && x instanceof Float32Array ? x : Float32Array.from(x);
     } else if (Array.isArray(x) && (x.length === 0 || Array.isArray(x[0]))) {
       const rows = x as readonly (readonly number[])[];
       data = new Float32Array(rows.length * this.dim);
@@ -377,6 +397,14 @@ class F32Store {
 
   write(row: number, v: Float32Array): void {
     this.view(row).set(v);
+  }
+
+  /** Row r of data into row rows[r], through one view of the matrix (a run of rows in one copy). */
+  writeRows(rows: readonly number[], data: Float32Array): void {
+    if (rows.length === 0) return;
+    const dim = this.dim, m = this.backend.heap.f32(this.#matrix.ptr, this.#matrix.capacity * dim);
+    if (rows.every((row, r) => row === rows[0] + r)) m.set(data, rows[0] * dim);
+    else rows.forEach((row, r) => m.set(data.subarray(r * dim, (r + 1) * dim), row * dim));
   }
 
   read(row: number): Float32Array {
@@ -460,6 +488,10 @@ class I8Store {
 
   private scaleView(): Float32Array {
     return this.backend.heap.f32(this.#scales.ptr, this.#scales.capacity);
+  }
+
+  writeRows(rows: readonly number[], data: Float32Array): void {
+    rows.forEach((row, r) => this.write(row, data.subarray(r * this.dim, (r + 1) * this.dim)));
   }
 
   write(row: number, v: Float32Array): void {
@@ -560,15 +592,20 @@ function compactRows(view: Float32Array | Int8Array, width: number, removed: num
 }
 
 /** Throws, naming the row, on a non-finite value or (cosine) a zero vector. */
-function checkRows(op: string, what: string, data: Float32Array, dim: number, metric: Metric): void {
+/**
+ * Refuses a row with a non-finite value, or (cosine) a zero row; `first` numbers the rows in the
+ * message. A float64 sum of float32 squares is finite exactly when every value is, so only a
+ * row that fails is searched for its culprit.
+ */
+function checkRows(op: string, what: string, data: Float32Array, dim: number, metric: Metric, first = 0): void {
   for (let r = 0; r * dim < data.length; r++) {
     let ss = 0;
-    for (let c = 0; c < dim; c++) {
-      const v = data[r * dim + c];
-      if (!Number.isFinite(v)) throw new InputError(`${op}: ${what} ${r} has a non-finite value (${v}) at column ${c}`);
-      ss += v * v;
+    for (let i = r * dim; i < (r + 1) * dim; i++) ss += data[i] * data[i];
+    if (!Number.isFinite(ss)) {
+      const c = data.subarray(r * dim, (r + 1) * dim).findIndex((v) => !Number.isFinite(v));
+      throw new InputError(`${op}: ${what} ${first + r} has a non-finite value (${data[r * dim + c]}) at column ${c}`);
     }
-    if (metric === "cosine" && ss === 0) throw new InputError(`${op}: ${what} ${r} is a zero vector, which has no direction for cosine similarity`);
+    if (metric === "cosine" && ss === 0) throw new InputError(`${op}: ${what} ${first + r} is a zero vector, which has no direction for cosine similarity`);
   }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FormatError, InputError, ShapeError, VectorIndex, WasmlaError, type Metric } from "../src/index";
-import { EPS32, PATHS, backend, randomF32, rng } from "./helpers";
+import { EPS32, PATHS, backend, expectClose, randomF32, rng } from "./helpers";
 
 /** Brute-force float64 reference: scores of every row, best first (ties to the earlier row). */
 function bruteForce(rows: Float32Array, n: number, dim: number, q: Float32Array, metric: Metric, k: number) {
@@ -82,11 +82,21 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
     expect(index.search([1, 0], 2).map((h) => h.id)).toEqual(["c", "d"]);
   });
 
+  it("normalises rows whose float32 norm would overflow (values near 3e38) in float64", async () => {
+    const be = await backend(path);
+    const index = new VectorIndex(be, { dim: 3 });
+    index.add([[3e38, -3e38, 1e38], [1, 2, 2]], ["huge", "small"]);
+    const len = Math.hypot(3, 3, 1);
+    expectClose(Array.from(index.get("huge")!), [3 / len, -3 / len, 1 / len], 1e-6, "huge row");
+    expectClose(Array.from(index.get("small")!), [1 / 3, 2 / 3, 2 / 3], 1e-6, "small row");
+  });
+
   it("rejects bad vectors and queries with errors naming the row, and adds nothing", async () => {
     const be = await backend(path);
     const index = new VectorIndex(be, { dim: 3 });
     expect(() => index.add([[1, 2, 3], [0, 0, 0]])).toThrow("add: row 1 is a zero vector");
     expect(() => index.add([[1, 2, 3], [1, NaN, 3]])).toThrow("add: row 1 has a non-finite value (NaN) at column 1");
+    expect(() => index.add(new Float32Array([1, 2, 3, 4, 5, 6, 7, -Infinity, 9]))).toThrow("add: row 2 has a non-finite value (-Infinity) at column 1");
     expect(() => index.add([[1, 2, 3], [1, 2]])).toThrow(ShapeError);
     expect(() => index.add([[1, 2, 3], [4, 5, 6]], ["a", "a"])).toThrow(InputError);
     expect(index.size).toBe(0);
