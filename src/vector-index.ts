@@ -100,30 +100,44 @@ export class VectorIndex {
     const data = this.rowsOf("add", vectors, false), n = data.length / this.dim;
     const newIds = this.checkIds(ids, n, upsert);
     if (n === 0) return;
-    // The rows are checked and normalised by the backend's kernels in a scratch copy (a pass of
-    // JS over 100k×384 floats costs about 100 ms); the index changes only once all are good.
-    const be = this.backend, heap = be.heap, dim = this.dim, tmp = heap.alloc(data.length * 4);
+    // The backend's kernels check and normalise the rows (a pass of JS over 100k×384 floats
+    // costs about 100 ms), a few MiB at a time through one scratch block in backend memory: a
+    // pass to check them all, then, the index changing only now, a pass to normalise and store.
+    const be = this.backend, heap = be.heap, dim = this.dim;
+    const chunk = Math.max(1, Math.min(n, Math.floor(ADD_CHUNK_BYTES / (dim * 4))));
+    const tmp = heap.alloc(chunk * dim * 4);
+    const rowsIn = (r0: number) => { // rows r0… of data into tmp; returns how many
+      const m = Math.min(chunk, n - r0);
+      heap.f32(tmp, m * dim).set(data.subarray(r0 * dim, (r0 + m) * dim));
+      return m;
+    };
     try {
-      heap.f32(tmp, data.length).set(data);
-      const huge: number[] = []; // rows whose float32 norm overflows (values near 1e37): normalised in float64
-      for (let r = 0; r < n; r++) {
-        const norm = be.kernels.norm_f32(tmp + r * dim * 4, dim);
-        if (!Number.isFinite(norm)) {
-          checkRows("add", "row", data.subarray(r * dim, (r + 1) * dim), dim, this.metric, r); // throws, naming the value
-          huge.push(r);
-        }
-        if (this.metric === "cosine" && norm === 0) throw new InputError(`add: row ${r} is a zero vector, which has no direction for cosine similarity`);
-      }
-      if (this.metric === "cosine") {
-        be.kernels.normalize_rows_f32(tmp, tmp, n, dim);
-        for (const r of huge) {
-          const v = Float32Array.from(data.subarray(r * dim, (r + 1) * dim));
-          normaliseInPlace(v);
-          heap.f32(tmp + r * dim * 4, dim).set(v);
+      const huge = new Set<number>(); // rows whose float32 norm overflows (values near 3e38): normalised in float64
+      for (let r0 = 0; r0 < n; r0 += chunk) {
+        const m = rowsIn(r0);
+        for (let r = r0; r < r0 + m; r++) {
+          const norm = be.kernels.norm_f32(tmp + (r - r0) * dim * 4, dim);
+          if (!Number.isFinite(norm)) {
+            checkRows("add", "row", data.subarray(r * dim, (r + 1) * dim), dim, this.metric, r); // throws, naming the value
+            huge.add(r);
+          }
+          if (this.metric === "cosine" && norm === 0) throw new InputError(`add: row ${r} is a zero vector, which has no direction for cosine similarity`);
         }
       }
-      const rows = this.placeRows(newIds); // may grow memory: views of tmp only after it
-      this.#store.writeRows(rows, heap.f32(tmp, data.length));
+      const rows = this.placeRows(newIds);
+      for (let r0 = 0; r0 < n; r0 += chunk) {
+        const m = rowsIn(r0);
+        if (this.metric === "cosine") {
+          be.kernels.normalize_rows_f32(tmp, tmp, m, dim);
+          for (let r = r0; r < r0 + m; r++) {
+            if (!huge.has(r)) continue;
+            const v = Float32Array.from(data.subarray(r * dim, (r + 1) * dim));
+            normaliseInPlace(v);
+            heap.f32(tmp + (r - r0) * dim * 4, dim).set(v);
+          }
+        }
+        this.#store.writeRows(rows.slice(r0, r0 + m), heap.f32(tmp, m * dim));
+      }
       this.updateNorms(rows);
     } finally {
       heap.free(tmp);
@@ -618,6 +632,9 @@ function exactScore(metric: Metric, q: Float32Array, x: Float32Array): number {
 }
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Size of add's scratch block: rows pass through it a few MiB at a time (cache-sized, and no second copy of a large batch in backend memory). */
+const ADD_CHUNK_BYTES = 4 << 20;
 
 function sumSquares(v: Float32Array): number {
   let s = 0;

@@ -91,6 +91,24 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
     expectClose(Array.from(index.get("small")!), [1 / 3, 2 / 3, 2 / 3], 1e-6, "small row");
   });
 
+  it("adds a batch larger than its 4 MiB scratch block: every row normalised, a bad row in a later block named, nothing added", async () => {
+    const be = await backend(path);
+    const dim = 1536, n = 1500; // 682 rows a block: three blocks
+    const data = randomF32(n * dim, 77);
+    for (let c = 0; c < dim; c++) data[700 * dim + c] = (c % 2 ? -3e38 : 3e38) * (c < 4 ? 1 : 0.001); // overflows float32's sum of squares
+    const index = new VectorIndex(be, { dim });
+    const bad = data.slice();
+    bad.fill(0, 1400 * dim, 1401 * dim);
+    expect(() => index.add(bad)).toThrow("add: row 1400 is a zero vector");
+    expect(index.size).toBe(0);
+    index.add(data);
+    expect(index.size).toBe(n);
+    for (const r of [0, 681, 682, 700, 1364, 1499]) {
+      const row = Array.from(data.subarray(r * dim, (r + 1) * dim)), len = Math.hypot(...row);
+      expectClose(Array.from(index.get(r)!), row.map((v) => v / len), 1e-6, `row ${r}`);
+    }
+  });
+
   it("rejects bad vectors and queries with errors naming the row, and adds nothing", async () => {
     const be = await backend(path);
     const index = new VectorIndex(be, { dim: 3 });
