@@ -163,7 +163,11 @@ function randomizedSvd(be: Backend, op: Operator, options: SvdOptions, wantU: bo
     onProgress?.(++step, steps);
     return Qt;
   };
-  let Qt = orthonormal(op.times(be.tensor(sketchMatrix(l * op.cols, seed), [l, op.cols])));
+  let Qt: Tensor;
+  {
+    using sketch = be.produce([l, op.cols], (ptr, size) => fillSketch(be.heap.f32(ptr, size), seed)); // written in place: no JS copy
+    Qt = orthonormal(op.times(sketch));
+  }
   for (let it = 0; it < powerIters; it++) {
     using Zt = orthonormal(op.transposeTimes(Qt)); // an orthonormal basis of Aᵀ's range sketch
     Qt.dispose();
@@ -304,18 +308,17 @@ function jacobiEigen(A: Float64Array, n: number): { values: Float64Array; vector
 }
 
 /**
- * The random test matrix of `svd`: independent uniform samples of unit variance over a seeded
- * LCG. Any sub-Gaussian distribution sketches a range as well as Gaussians do (Halko et al.,
+ * Fills `out` with the random test matrix of `svd`: independent uniform samples of unit variance
+ * over a seeded LCG. Any sub-Gaussian distribution sketches a range as well as Gaussians do (Halko et al.,
  * §4.6), and these cost a multiply-add each instead of a logarithm and two trigonometric calls.
  */
-function sketchMatrix(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n), scale = Math.sqrt(12) / 2 ** 32;
+function fillSketch(out: Float32Array, seed: number): void {
+  const scale = Math.sqrt(12) / 2 ** 32;
   let s = (seed >>> 0) || 1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < out.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     out[i] = (s - 2 ** 31) * scale;
   }
-  return out;
 }
 
 /** Options of `pca`. */

@@ -99,6 +99,21 @@ describe.each(PATHS)("decompositions on %s", (path) => {
     res.U.dispose(); res.Vt.dispose();
   });
 
+  it("svd, qr and pca leave no live bytes behind (the random sketch and every panel are freed)", async () => {
+    be = await backend(path);
+    using D = be.tensor(randomF32(120 * 50, 5), [120, 50]);
+    using A = CsrMatrix.fromDense(be, D);
+    const before = be.memoryStats().liveBytes;
+    for (const a of [D, A]) {
+      const { U, Vt } = linalg.svd(be, a, { rank: 6 });
+      U.dispose(); Vt.dispose();
+    }
+    const { Q, R } = linalg.qr(be, D);
+    Q.dispose(); R.dispose();
+    linalg.pca(be, D, 3).dispose();
+    expect(be.memoryStats().liveBytes).toBe(before);
+  });
+
   it("CSR products equal the float64 dense products, Aᵀ·B without forming Aᵀ; bad arrays are clear errors", async () => {
     be = await backend(path);
     const [m, n, p] = [37, 29, 13];
