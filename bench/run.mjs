@@ -75,7 +75,8 @@ if (!quick) {
   let readme = readFileSync("README.md", "utf8");
   for (const [name, body] of Object.entries(sections)) {
     const re = new RegExp(`(<!-- bench:${name} -->\\n)[\\s\\S]*?(<!-- /bench:${name} -->)`);
-    const stamp = `Made by \`npm run bench\` on ${machine.date.slice(0, 10)}: ${machine.cpu}, Node ${machine.node}.`;
+    const command = filters.length ? `npm run bench -- ${filters.join(" ")}` : "npm run bench"; // the run that made this section
+    const stamp = `Made by \`${command}\` on ${machine.date.slice(0, 10)}: ${machine.cpu}, Node ${machine.node}.`;
     readme = readme.replace(re, (_, open, close) => `${open}${stamp}\n\n${body}\n${close}`);
   }
   writeFileSync("README.md", readme);
