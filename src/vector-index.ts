@@ -97,9 +97,11 @@ export class VectorIndex {
    * nothing.
    */
   add(vectors: TensorLike, ids?: readonly VectorId[], { upsert = false }: { upsert?: boolean } = {}): void {
-    const data = this.rowsOf("add", vectors, false), n = data.length / this.dim;
+    const given = this.rowsOf("add", vectors, false), n = given.length / this.dim;
     const newIds = this.checkIds(ids, n, upsert);
     if (n === 0) return;
+    // read across allocations below: a view of backend memory itself would not survive its growth
+    const data = given.buffer === this.backend.heap.memory.buffer ? given.slice() : given;
     // The backend's kernels check and normalise the rows (a pass of JS over 100k×384 floats
     // costs about 100 ms), a few MiB at a time through one scratch block in backend memory: a
     // pass to check them all, then, the index changing only now, a pass to normalise and store.
@@ -605,7 +607,6 @@ function compactRows(view: Float32Array | Int8Array, width: number, removed: num
   }
 }
 
-/** Throws, naming the row, on a non-finite value or (cosine) a zero vector. */
 /**
  * Refuses a row with a non-finite value, or (cosine) a zero row; `first` numbers the rows in the
  * message. A float64 sum of float32 squares is finite exactly when every value is, so only a

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FormatError, InputError, ShapeError, VectorIndex, WasmlaError, type Metric } from "../src/index";
+import { FormatError, InputError, ShapeError, VectorIndex, WasmlaError, createBackend, type Metric } from "../src/index";
 import { EPS32, PATHS, backend, expectClose, randomF32, rng } from "./helpers";
 
 /** Brute-force float64 reference: scores of every row, best first (ties to the earlier row). */
@@ -107,6 +107,18 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
       const row = Array.from(data.subarray(r * dim, (r + 1) * dim)), len = Math.hypot(...row);
       expectClose(Array.from(index.get(r)!), row.map((v) => v / len), 1e-6, `row ${r}`);
     }
+  });
+
+  it("adds rows given as a view of backend memory even when adding grows that memory", async () => {
+    const be = await createBackend(path); // fresh, small memory: the index's rows must grow it
+    const [n, dim] = [3072, 1024]; // 12 MiB of rows; the index reserves 16 MiB more
+    using T = be.tensor(randomF32(n * dim, 91), [n, dim]);
+    const expected = T.toFloat32Array(), index = new VectorIndex(be, { dim, metric: "dot" });
+    const bytesBefore = be.heap.memory.buffer.byteLength;
+    index.add(be.heap.f32(T.ptr(), n * dim));
+    expect(be.heap.memory.buffer.byteLength).toBeGreaterThan(bytesBefore); // the case under test happened
+    for (const r of [0, 1500, n - 1]) expect(Array.from(index.get(r)!)).toEqual(Array.from(expected.subarray(r * dim, (r + 1) * dim)));
+    index.dispose();
   });
 
   it("rejects bad vectors and queries with errors naming the row, and adds nothing", async () => {
