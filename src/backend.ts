@@ -106,7 +106,10 @@ export class Backend {
       if (sizeOf(s) !== data.length) {
         throw new LengthError(`${op}: shape ${formatShape(s)} needs ${sizeOf(s)} values, got ${data.length}`);
       }
-      return this.fill(s, (v) => v.set(data), transient);
+      // a view of this backend's own memory is copied out first: the allocation may grow the
+      // memory, which detaches every view of it
+      const source = data.buffer === this.heap.memory.buffer ? data.slice() : data;
+      return this.fill(s, (v) => v.set(source), transient);
     }
     if (!Array.isArray(data)) throw new InputError(`${op}: expected a number, an array or a Float32Array, got ${describe(data)}`);
     if (data.length > 0 && Array.isArray(data[0])) return this.fromRows(op, data as readonly (readonly number[])[], shape, transient);

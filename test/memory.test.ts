@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DisposedError, LengthError, MemoryLimitError, ShapeError, InputError, BackendError, keep, scope } from "../src/index";
+import { DisposedError, LengthError, MemoryLimitError, ShapeError, InputError, BackendError, createBackend, keep, scope } from "../src/index";
 import { Heap, MAX_BYTES } from "../src/memory";
 import { PATHS, backend, expectClose, randomF32, refMatmul } from "./helpers";
 
@@ -91,6 +91,16 @@ describe.each(PATHS)("tensor memory on %s", (path) => {
     const { c, tol } = refMatmul(a, a, 10, 100, 10, true);
     expectClose(C.toFloat32Array(), c, tol, "after growth");
     big.dispose(); A.dispose(); C.dispose();
+  });
+
+  it("copies a tensor from a view of the backend's own memory even when making it grows that memory", async () => {
+    const be = await createBackend(path); // fresh and small: a 12 MiB copy of a 12 MiB tensor must grow it
+    const n = 3 << 20, a = randomF32(n, 3);
+    using A = be.tensor(a);
+    const cap = be.memoryStats().capacityBytes;
+    using B = be.tensor(be.heap.f32(A.ptr(), n));
+    expect(be.memoryStats().capacityBytes).toBeGreaterThan(cap); // the case under test happened
+    expect(B.toFloat32Array()).toEqual(a);
   });
 
   it("scope() frees intermediates, keeps returned tensors, and cleans up when it throws", async () => {
