@@ -35,7 +35,10 @@ export class CsrMatrix {
    * nnz, every column index is within the shape, every value is finite. Columns within a row may
    * come in any order; a repeated column adds up.
    */
-  static fromArrays(backend: Backend, { shape, indptr, indices, values }: CsrArrays): CsrMatrix {
+  static fromArrays(backend: Backend, arrays: CsrArrays): CsrMatrix {
+    // a view of the backend's own memory is copied out first: allocating below may grow (detach) it
+    const own = <T extends ArrayLike<number>>(a: T): T => (ArrayBuffer.isView(a) && a.buffer === backend.heap.memory.buffer ? (a as unknown as Float32Array).slice() as unknown as T : a);
+    const { shape } = arrays, indptr = own(arrays.indptr), indices = own(arrays.indices), values = own(arrays.values);
     const [rows, cols] = shape;
     for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new InputError(`CsrMatrix: shape ${formatShape(shape)} must hold non-negative integers`);
     if (indptr.length !== rows + 1) throw new LengthError(`CsrMatrix: indptr has ${indptr.length} entries, ${rows} rows need ${rows + 1}`);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DisposedError, LengthError, MemoryLimitError, ShapeError, InputError, BackendError, createBackend, keep, scope } from "../src/index";
+import { DisposedError, LengthError, MemoryLimitError, ShapeError, InputError, BackendError, CsrMatrix, createBackend, keep, scope } from "../src/index";
 import { Heap, MAX_BYTES } from "../src/memory";
 import { PATHS, backend, expectClose, randomF32, refMatmul } from "./helpers";
 
@@ -101,6 +101,18 @@ describe.each(PATHS)("tensor memory on %s", (path) => {
     using B = be.tensor(be.heap.f32(A.ptr(), n));
     expect(be.memoryStats().capacityBytes).toBeGreaterThan(cap); // the case under test happened
     expect(B.toFloat32Array()).toEqual(a);
+  });
+
+  it("builds a CSR matrix from values that are a view of the backend's own memory when building it grows that memory", async () => {
+    const be = await createBackend(path);
+    const n = 3 << 20, v = randomF32(n, 4);
+    using V = be.tensor(v);
+    const cap = be.memoryStats().capacityBytes;
+    const indptr = Int32Array.from({ length: n + 1 }, (_, i) => i), indices = new Int32Array(n); // one entry a row, in column 0
+    using A = CsrMatrix.fromArrays(be, { shape: [n, 1], indptr, indices, values: be.heap.f32(V.ptr(), n) });
+    expect(be.memoryStats().capacityBytes).toBeGreaterThan(cap); // the case under test happened
+    using one = be.tensor([1], [1, 1]), P = A.matmul(one);
+    expect(P.toFloat32Array()).toEqual(v);
   });
 
   it("scope() frees intermediates, keeps returned tensors, and cleans up when it throws", async () => {
