@@ -3,7 +3,7 @@
 // CSR × dense in both orientations (four stored entries per pass over a row), and a float64
 // Jacobi SVD.
 import { dotRaw, hsum, madd } from "./simd";
-import { axpy4, axpy_f32, norm_f32 } from "./vector";
+import { axpy4, axpyTo4, axpy_f32, norm_f32 } from "./vector";
 import { gemm_accumulate, matmul_f32, matmul_work_bytes } from "./matmul";
 import { align64 } from "./gemm";
 
@@ -66,18 +66,7 @@ function reflect4(a: usize, rowBytes: usize, tau: usize, k: i32, col: usize, len
     const o = <usize>t << 2, x = load<f32>(v + o);
     s0 += x * load<f32>(c0 + o); s1 += x * load<f32>(c1 + o); s2 += x * load<f32>(c2 + o); s3 += x * load<f32>(c3 + o);
   }
-  s0 *= -beta; s1 *= -beta; s2 *= -beta; s3 *= -beta;
-  const g0 = f32x4.splat(s0), g1 = f32x4.splat(s1), g2 = f32x4.splat(s2), g3 = f32x4.splat(s3);
-  for (i = 0; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2, x = v128.load(v + o);
-    v128.store(c0 + o, madd(g0, x, v128.load(c0 + o))); v128.store(c1 + o, madd(g1, x, v128.load(c1 + o)));
-    v128.store(c2 + o, madd(g2, x, v128.load(c2 + o))); v128.store(c3 + o, madd(g3, x, v128.load(c3 + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2, x = load<f32>(v + o);
-    store<f32>(c0 + o, load<f32>(c0 + o) + s0 * x); store<f32>(c1 + o, load<f32>(c1 + o) + s1 * x);
-    store<f32>(c2 + o, load<f32>(c2 + o) + s2 * x); store<f32>(c3 + o, load<f32>(c3 + o) + s3 * x);
-  }
+  axpyTo4(-beta * s0, -beta * s1, -beta * s2, -beta * s3, v, c0, c1, c2, c3, n);
 }
 
 /**
@@ -221,22 +210,8 @@ export function csr_matmul_t_f32(indptr: usize, indices: usize, values: usize, m
       const ip = indices + (<usize>p << 2), vp = values + (<usize>p << 2);
       const o0 = out + <usize>load<i32>(ip) * rowBytes, o1 = out + <usize>load<i32>(ip, 4) * rowBytes;
       const o2 = out + <usize>load<i32>(ip, 8) * rowBytes, o3 = out + <usize>load<i32>(ip, 12) * rowBytes;
-      const v0 = v128.load32_splat(vp), v1 = v128.load32_splat(vp, 4), v2 = v128.load32_splat(vp, 8), v3 = v128.load32_splat(vp, 12);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) { // (a repeated column would alias two outputs: each store precedes the next load)
-        const q = <usize>j << 2, x = v128.load(bi + q);
-        v128.store(o0 + q, madd(v0, x, v128.load(o0 + q)));
-        v128.store(o1 + q, madd(v1, x, v128.load(o1 + q)));
-        v128.store(o2 + q, madd(v2, x, v128.load(o2 + q)));
-        v128.store(o3 + q, madd(v3, x, v128.load(o3 + q)));
-      }
-      for (; j < n; j++) {
-        const q = <usize>j << 2, x = load<f32>(bi + q);
-        store<f32>(o0 + q, load<f32>(o0 + q) + load<f32>(vp) * x);
-        store<f32>(o1 + q, load<f32>(o1 + q) + load<f32>(vp, 4) * x);
-        store<f32>(o2 + q, load<f32>(o2 + q) + load<f32>(vp, 8) * x);
-        store<f32>(o3 + q, load<f32>(o3 + q) + load<f32>(vp, 12) * x);
-      }
+      // a repeated column aliases two outputs, which axpyTo4 allows
+      axpyTo4(load<f32>(vp), load<f32>(vp, 4), load<f32>(vp, 8), load<f32>(vp, 12), bi, o0, o1, o2, o3, n);
     }
     for (; p < end; p++) {
       const o = out + <usize>load<i32>(indices + (<usize>p << 2)) * rowBytes;

@@ -134,6 +134,30 @@ export function axpy_f32(alpha: f32, x: usize, y: usize, out: usize, n: i32): vo
   }
 }
 
+/**
+ * y_r += c_r·x over n floats for four outputs y0..y3: one load of x for the four. Each output's
+ * store comes before the next one's load, so two of them may be the same row.
+ */
+// @ts-ignore: decorator
+@inline export function axpyTo4(c0: f32, c1: f32, c2: f32, c3: f32, x: usize, y0: usize, y1: usize, y2: usize, y3: usize, n: i32): void {
+  const v0 = f32x4.splat(c0), v1 = f32x4.splat(c1), v2 = f32x4.splat(c2), v3 = f32x4.splat(c3);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2, xv = v128.load(x + o);
+    v128.store(y0 + o, madd(v0, xv, v128.load(y0 + o)));
+    v128.store(y1 + o, madd(v1, xv, v128.load(y1 + o)));
+    v128.store(y2 + o, madd(v2, xv, v128.load(y2 + o)));
+    v128.store(y3 + o, madd(v3, xv, v128.load(y3 + o)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2, xs = load<f32>(x + o);
+    store<f32>(y0 + o, load<f32>(y0 + o) + c0 * xs);
+    store<f32>(y1 + o, load<f32>(y1 + o) + c1 * xs);
+    store<f32>(y2 + o, load<f32>(y2 + o) + c2 * xs);
+    store<f32>(y3 + o, load<f32>(y3 + o) + c3 * xs);
+  }
+}
+
 /** Each row of a (rows×n) divided by its L2 norm into out; all-zero rows stay zero. */
 export function normalize_rows_f32(a: usize, out: usize, rows: i32, n: i32): void {
   const rowBytes = <usize>n << 2;
