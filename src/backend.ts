@@ -106,9 +106,7 @@ export class Backend {
       if (sizeOf(s) !== data.length) {
         throw new LengthError(`${op}: shape ${formatShape(s)} needs ${sizeOf(s)} values, got ${data.length}`);
       }
-      // a view of this backend's own memory is copied out first: the allocation may grow the
-      // memory, which detaches every view of it
-      const source = data.buffer === this.heap.memory.buffer ? data.slice() : data;
+      const source = this.heap.outside(data); // read after the allocation
       return this.fill(s, (v) => v.set(source), transient);
     }
     if (!Array.isArray(data)) throw new InputError(`${op}: expected a number, an array or a Float32Array, got ${describe(data)}`);

@@ -78,6 +78,14 @@ export class Heap {
     return new Float32Array(this.memory.buffer, ptr, length);
   }
 
+  /**
+   * `data` itself, or a copy of it when it is a view of this memory: growing the memory detaches
+   * every view of it, so input read after an allocation must not be one.
+   */
+  outside<T extends ArrayLike<number>>(data: T): T {
+    return ArrayBuffer.isView(data) && data.buffer === this.memory.buffer ? (data as unknown as Float32Array).slice() as unknown as T : data;
+  }
+
   stats(): MemoryStats {
     return { liveBytes: this.live, peakBytes: this.peak, capacityBytes: this.memory.buffer.byteLength, freeBytes: this.freeTotal };
   }

@@ -36,9 +36,8 @@ export class CsrMatrix {
    * come in any order; a repeated column adds up.
    */
   static fromArrays(backend: Backend, arrays: CsrArrays): CsrMatrix {
-    // a view of the backend's own memory is copied out first: allocating below may grow (detach) it
-    const own = <T extends ArrayLike<number>>(a: T): T => (ArrayBuffer.isView(a) && a.buffer === backend.heap.memory.buffer ? (a as unknown as Float32Array).slice() as unknown as T : a);
-    const { shape } = arrays, indptr = own(arrays.indptr), indices = own(arrays.indices), values = own(arrays.values);
+    const heap = backend.heap, { shape } = arrays; // the arrays are read after allocating
+    const indptr = heap.outside(arrays.indptr), indices = heap.outside(arrays.indices), values = heap.outside(arrays.values);
     const [rows, cols] = shape;
     for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new InputError(`CsrMatrix: shape ${formatShape(shape)} must hold non-negative integers`);
     if (indptr.length !== rows + 1) throw new LengthError(`CsrMatrix: indptr has ${indptr.length} entries, ${rows} rows need ${rows + 1}`);
@@ -53,7 +52,7 @@ export class CsrMatrix {
       if (!Number.isInteger(c) || c < 0 || c >= cols) throw new InputError(`CsrMatrix: column index ${c} at entry ${p} is outside 0..${cols - 1}`);
       if (!Number.isFinite(values[p])) throw new InputError(`CsrMatrix: value at entry ${p} is not finite (${values[p]})`);
     }
-    const heap = backend.heap, taken: number[] = [];
+    const taken: number[] = [];
     try {
       for (const bytes of [(rows + 1) * 4, nnz * 4, nnz * 4]) taken.push(heap.alloc(bytes));
     } catch (e) {

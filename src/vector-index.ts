@@ -100,8 +100,7 @@ export class VectorIndex {
     const given = this.rowsOf("add", vectors, false), n = given.length / this.dim;
     const newIds = this.checkIds(ids, n, upsert);
     if (n === 0) return;
-    // read across allocations below: a view of backend memory itself would not survive its growth
-    const data = given.buffer === this.backend.heap.memory.buffer ? given.slice() : given;
+    const data = this.backend.heap.outside(given); // read across the allocations below
     // The backend's kernels check and normalise the rows (a pass of JS over 100k×384 floats
     // costs about 100 ms), a few MiB at a time through one scratch block in backend memory: a
     // pass to check them all, then, the index changing only now, a pass to normalise and store.
