@@ -30,8 +30,10 @@ function softmaxRow(x: usize, y: usize, n: i32): void {
   const mxv = f32x4.splat(mx);
   let sv = f32x4.splat(0);
   i = 0;
-  // Two independent exps per step: twice the throughput here. One running sum: a second one
-  // was the register too many, spilled, and put a store and a reload on the loop's chain.
+  // Two independent exps per step: twice the throughput here (one per step, which frees
+  // registers, measured 0.34 against 0.30 ms). One running sum: a second one spilled with FMA
+  // and put a store and a reload on the loop's chain. With mul+add the exp's 11 constants leave
+  // no register even for the one sum, which is spilled too.
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
     const e0 = expUpTo88(f32x4.sub(v128.load(x + o), mxv)), e1 = expUpTo88(f32x4.sub(v128.load(x + o, 16), mxv));
