@@ -42,8 +42,9 @@ describe.each(PATHS)("activations on %s", (path) => {
     const be = await backend(path);
     let seed = 1;
     for (const name of ["relu", "gelu", "silu", "tanh"] as Activation[]) {
-      // 200 and 130 columns cross the epilogue's groups of column slivers with a ragged tail; 300 rows cross MC
-      for (const [m, k, n] of [[1, 7, 9], [5, 33, 1], [17, 65, 31], [64, 64, 64], [3, 600, 40], [130, 20, 25], [20, 30, 200], [300, 16, 130]]) {
+      // 200 and 130 columns cross the epilogue's groups of column slivers with a ragged tail; 300 rows cross MC;
+      // 700 columns cross the column blocks of a batch whose A is packed once (NR·24)
+      for (const [m, k, n] of [[1, 7, 9], [5, 33, 1], [17, 65, 31], [64, 64, 64], [3, 600, 40], [130, 20, 25], [20, 30, 200], [300, 16, 130], [20, 30, 700]]) {
         const x = randomF32(m * k, seed++), w = randomF32(k * n, seed++), b = randomF32(n, seed++);
         const Y = be.dense(be.tensor(x, [m, k]), be.tensor(w, [k, n]), be.tensor(b), name);
         const { c, tol: t } = refMatmul(x, w, m, k, n, false, b);

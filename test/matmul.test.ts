@@ -5,7 +5,7 @@ import { PATHS, SWEEP, backend, expectClose, randomF32, refMatmul } from "./help
 // Shapes past the cache blocks (KC = 512; MC = 144 or 240 by build) and the streaming routes (one row or column).
 const LARGE: [number, number, number][] = [
   [97, 300, 130], [200, 513, 70], [250, 530, 29], [301, 40, 50], [193, 257, 17], [1, 1536, 33], [130, 1, 40], [5, 1000, 3], [64, 700, 1], [1, 600, 1],
-  [7, 33, 9001], // past the column block (NC) of either build
+  [7, 33, 9001], [250, 20, 9001], // past the column blocks of either build, with A packed once (m ≤ MC) and per block (m > MC)
   [23, 1100, 1], [1, 1100, 23], // matrix-vector over long rows: six rows at a time, then the rest one by one
 ];
 
