@@ -7,7 +7,7 @@ export { softmax_rows_f32, exp_f32, mask_scores_f32 } from "./softmax";
 export { activate_f32 } from "./activation";
 export { layer_norm_f32, rms_norm_f32 } from "./norm";
 export { attention_f32, attention_work_bytes } from "./attention";
-export { topk_f32 } from "./topk";
+export { topk_merge_f32 } from "./topk";
 export { dot_i8_rows } from "./quant";
 export { householder_qr_f32, householder_q_f32, householder_tau_bytes, householder_work_bytes, csr_matmul_f32, csr_matmul_t_f32, jacobi_svd_f64 } from "./linalg";
 export { probe_chains_f32, probe_tile_f32, probe_stream_f32 } from "./probe";

@@ -1,6 +1,7 @@
 // Top-k selection: a bounded heap of the k best (score, row) pairs, so selecting from n scores
 // costs O(n log k) with almost every score rejected by one comparison against the heap's root.
 // Ties go to the lower row index (the earlier-added vector); NaN scores are never selected.
+// The heap carries over from block to block: a search scores its table a block at a time.
 
 // @ts-ignore: decorator
 @inline function worse(sa: f32, ia: i32, sb: f32, ib: i32, largest: bool): bool {
@@ -9,62 +10,57 @@
 }
 
 /**
- * For each of `rows` rows of n scores (row stride ld floats), writes the k best row indices
- * (i32) and scores best first to outIdx/outScores (k per row). `largest` selects the highest
- * scores (similarities), otherwise the lowest (distances). Rows with fewer than k finite
- * candidates fill the rest with index -1.
+ * Merges scores into running top-k lists, so a long table can be scored a block at a time. Row r
+ * of the block (n scores, row stride ld floats) offers candidate `first + i` for score i to the
+ * list r in outIdx/outScores (k i32 indices and k scores, best first), which holds the best of
+ * the earlier blocks; a fresh list is k entries of index -1 and score -Infinity (`largest`:
+ * highest scores win, as similarities) or +Infinity (lowest win, as distances). A candidate
+ * enters only by beating the list's worst, so NaN and scores equal to the padding never do, and
+ * blocks given in order of `first` keep ties on the lower index.
  */
-export function topk_f32(scores: usize, rows: i32, n: i32, ld: i32, k: i32, largest: bool,
-                         outIdx: usize, outScores: usize): void {
+export function topk_merge_f32(scores: usize, rows: i32, n: i32, ld: i32, first: i32, k: i32, largest: bool,
+                               outIdx: usize, outScores: usize): void {
+  if (k <= 0) return;
   for (let r = 0; r < rows; r++) {
-    topkRow(scores + <usize>r * <usize>ld * 4, n, k, largest,
+    mergeRow(scores + <usize>r * <usize>ld * 4, n, first, k, largest,
       outIdx + <usize>(r * k) * 4, outScores + <usize>(r * k) * 4);
   }
 }
 
-function topkRow(s: usize, n: i32, k: i32, largest: bool, hi: usize, hs: usize): void {
-  if (k <= 0) return;
-  // The heap lives in the output arrays: root = worst kept candidate.
-  let size = 0;
+function mergeRow(s: usize, n: i32, first: i32, k: i32, largest: bool, hi: usize, hs: usize): void {
+  // A list sorted best first, read backwards, is a heap whose root (the worst kept) is at the
+  // front: reverse it in place, offer the block, then sort the heap back to best first.
+  reverse(hi, hs, k);
   let i = 0;
   while (i < n) {
-    if (size == k && i + 4 <= n) {
-      // Once the heap is full, four scores at a time are tested against the worst kept one:
-      // almost every block is rejected by one compare (equal scores lose to the earlier row).
+    if (i + 4 <= n) {
+      // four scores at a time against the worst kept one: almost every block of four is rejected
+      // by one compare (an equal score loses to the earlier row, which is already in the heap)
       const root = f32x4.splat(load<f32>(hs));
       const v = v128.load(s + (<usize>i << 2));
       if (!v128.any_true(largest ? f32x4.gt(v, root) : f32x4.lt(v, root))) { i += 4; continue; }
     }
     const end = min(n, i + 4);
     for (; i < end; i++) {
-      const v = load<f32>(s + (<usize>i << 2));
-      if (v != v) continue; // NaN
-      if (size < k) {
-        // sift up
-        let c = size++;
-        while (c > 0) {
-          const p = (c - 1) >> 1;
-          const ps = load<f32>(hs + (<usize>p << 2)), pi = load<i32>(hi + (<usize>p << 2));
-          if (!worse(v, i, ps, pi, largest)) break;
-          store<f32>(hs + (<usize>c << 2), ps); store<i32>(hi + (<usize>c << 2), pi);
-          c = p;
-        }
-        store<f32>(hs + (<usize>c << 2), v); store<i32>(hi + (<usize>c << 2), i);
-      } else if (worse(load<f32>(hs), load<i32>(hi), v, i, largest)) {
-        siftDown(hi, hs, size, v, i, largest);
-      }
+      const v = load<f32>(s + (<usize>i << 2)); // NaN compares false and never enters
+      if (largest ? v > load<f32>(hs) : v < load<f32>(hs)) siftDown(hi, hs, k, v, first + i, largest);
     }
   }
   // Sort best first: repeatedly move the worst (root) to the end.
-  for (let end = size - 1; end > 0; end--) {
+  for (let end = k - 1; end > 0; end--) {
     const ws = load<f32>(hs), wi = load<i32>(hi);
     const ls = load<f32>(hs + (<usize>end << 2)), li = load<i32>(hi + (<usize>end << 2));
     store<f32>(hs + (<usize>end << 2), ws); store<i32>(hi + (<usize>end << 2), wi);
     siftDown(hi, hs, end, ls, li, largest);
   }
-  for (let j = size; j < k; j++) {
-    store<i32>(hi + (<usize>j << 2), -1);
-    store<f32>(hs + (<usize>j << 2), largest ? -Infinity : Infinity);
+}
+
+function reverse(hi: usize, hs: usize, k: i32): void {
+  for (let a = 0, b = k - 1; a < b; a++, b--) {
+    const oa = <usize>a << 2, ob = <usize>b << 2;
+    const sa = load<f32>(hs + oa), ia = load<i32>(hi + oa);
+    store<f32>(hs + oa, load<f32>(hs + ob)); store<i32>(hi + oa, load<i32>(hi + ob));
+    store<f32>(hs + ob, sa); store<i32>(hi + ob, ia);
   }
 }
 

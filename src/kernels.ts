@@ -33,8 +33,12 @@ export interface Kernels {
   attention_work_bytes(sq: number, sk: number, d: number, dv: number): number;
   /** In place: s = s·scale + mask, -Infinity above the causal diagonal. */
   mask_scores_f32(s: number, rows: number, cols: number, scale: number, mask: number, ldm: number, causal: number): void;
-  /** The k best of each row of scores (i32 indices and scores, best first; ties to the lower index; -1 pads). */
-  topk_f32(scores: number, rows: number, n: number, ld: number, k: number, largest: number, outIdx: number, outScores: number): void;
+  /**
+   * Merges a block of scores (row r: candidates first..first+n-1) into running lists of the k best
+   * per row (i32 indices and scores, best first; fresh lists hold index -1 and ∓Infinity); a
+   * candidate must beat the worst kept, so ties stay with the earlier row. See assembly/topk.ts.
+   */
+  topk_merge_f32(scores: number, rows: number, n: number, ld: number, first: number, k: number, largest: number, outIdx: number, outScores: number): void;
   /** out[j·ldo + i] = rowScales[i]·qScales[j]·(int8 row i · int16 query j), `stride` codes each (a multiple of 32; query codes within ±2047). */
   dot_i8_rows(codes: number, stride: number, n: number, q: number, nq: number,
               rowScales: number, qScales: number, out: number, ldo: number): void;

@@ -234,30 +234,36 @@ export class VectorIndex {
     const kk = Math.min(k, n), candidates = Math.min(n, Math.max(kk, rerank));
     if (kk === 0 || nq === 0) return Array.from({ length: nq }, () => []);
     const heap = this.backend.heap, largest = this.metric !== "l2";
-    const sPtr = heap.alloc(nq * n * 4);
-    let iPtr = 0, oPtr = 0;
+    const keep = filter ? this.#ids.map((id) => filter(id)) : undefined;
+    // The table is scored a block of rows at a time and each block merged into the running top-k
+    // lists, so the scores take O(queries · block) memory, not O(queries · size).
+    const block = Math.min(n, Math.max(SCORE_BLOCK_ROWS, Math.floor(SCORE_BLOCK_FLOATS / nq)));
+    const scorer = this.#store.scorer(q, nq, block);
+    let sPtr = 0, iPtr = 0, oPtr = 0;
     try {
+      sPtr = heap.alloc(nq * block * 4);
       iPtr = heap.alloc(nq * candidates * 4);
       oPtr = heap.alloc(nq * candidates * 4);
-      this.#store.scores(q, nq, n, sPtr); // scores[r, i] = query r · row i
-      const scores = heap.f32(sPtr, nq * n);
-      if (this.metric === "l2") {
-        for (let r = 0; r < nq; r++) {
-          const qq = sumSquares(q.subarray(r * dim, (r + 1) * dim));
-          for (let i = 0; i < n; i++) scores[r * n + i] = Math.max(0, this.#sqNorms[i] - 2 * scores[r * n + i] + qq);
+      new Int32Array(heap.memory.buffer, iPtr, nq * candidates).fill(-1);
+      heap.f32(oPtr, nq * candidates).fill(largest ? -Infinity : Infinity); // what every candidate must beat
+      const qq = this.metric === "l2" ? Array.from({ length: nq }, (_, r) => sumSquares(q.subarray(r * dim, (r + 1) * dim))) : [];
+      for (let first = 0; first < n; first += block) {
+        const count = Math.min(block, n - first);
+        scorer.score(first, count, sPtr); // scores[r·count + i] = query r · row first + i
+        if (this.metric === "l2" || keep) {
+          const scores = heap.f32(sPtr, nq * count);
+          for (let r = 0; r < nq; r++) {
+            const s = scores.subarray(r * count, (r + 1) * count);
+            if (this.metric === "l2") for (let i = 0; i < count; i++) s[i] = Math.max(0, this.#sqNorms[first + i] - 2 * s[i] + qq[r]);
+            if (keep) for (let i = 0; i < count; i++) if (!keep[first + i]) s[i] = NaN; // never a candidate
+          }
         }
+        this.backend.kernels.topk_merge_f32(sPtr, nq, count, count, first, candidates, largest ? 1 : 0, iPtr, oPtr);
       }
-      const excluded = largest ? -Infinity : Infinity;
-      if (filter) this.#ids.forEach((id, i) => { if (!filter(id)) for (let r = 0; r < nq; r++) scores[r * n + i] = excluded; });
-      this.backend.kernels.topk_f32(sPtr, nq, n, n, candidates, largest ? 1 : 0, iPtr, oPtr);
       const idx = new Int32Array(heap.memory.buffer, iPtr, nq * candidates), val = heap.f32(oPtr, nq * candidates);
       return Array.from({ length: nq }, (_, r) => {
         let hits: { row: number; score: number }[] = [];
-        for (let j = 0; j < candidates; j++) {
-          const i = idx[r * candidates + j], score = val[r * candidates + j];
-          if (i < 0 || (filter && score === excluded)) break;
-          hits.push({ row: i, score });
-        }
+        for (let j = 0; j < candidates && idx[r * candidates + j] >= 0; j++) hits.push({ row: idx[r * candidates + j], score: val[r * candidates + j] });
         if (rerank > 0) {
           const qr = q.subarray(r * dim, (r + 1) * dim);
           hits = hits.map(({ row }) => ({ row, score: exactScore(this.metric, qr, originals!.subarray(row * dim, (row + 1) * dim)) }))
@@ -267,6 +273,7 @@ export class VectorIndex {
       });
     } finally {
       for (const p of [sPtr, iPtr, oPtr]) if (p) heap.free(p); // 0: never allocated
+      scorer.dispose();
     }
   }
 
@@ -394,6 +401,13 @@ export class VectorIndex {
   }
 }
 
+/** Scores of a search's queries against a block of rows, from a store; `dispose` frees its memory. */
+interface Scorer {
+  /** scores[r·count + i] = query r · row first + i. */
+  score(first: number, count: number, sPtr: number): void;
+  dispose(): void;
+}
+
 /** Float32 rows in backend memory, scored by a matrix-vector or matrix product. */
 class F32Store {
   readonly #matrix: RowBuffer; // [capacity, dim]
@@ -434,17 +448,16 @@ class F32Store {
     compactRows(this.backend.heap.f32(this.#matrix.ptr, this.#matrix.capacity * this.dim), this.dim, removed, size);
   }
 
-  /** scores[r·n + i] = query r · row i: one GEMM for a batch, a matrix-vector product for one. */
-  scores(q: Float32Array, nq: number, n: number, sPtr: number): void {
+  /** Scores queries against blocks of rows: one GEMM per block for a batch, a matrix-vector product for one query. */
+  scorer(q: Float32Array, nq: number, block: number): Scorer {
     const be = this.backend, heap = be.heap, kern = be.kernels, dim = this.dim;
     const qPtr = heap.alloc(q.length * 4);
-    try {
-      heap.f32(qPtr, q.length).set(q);
-      be.withWork(kern.matmul_work_bytes(nq, dim, n), (work) =>
-        kern.matmul_f32(qPtr, this.#matrix.ptr, sPtr, nq, dim, n, 1, 0, 0, work));
-    } finally {
-      heap.free(qPtr);
-    }
+    heap.f32(qPtr, q.length).set(q);
+    return {
+      score: (first, count, sPtr) => be.withWork(kern.matmul_work_bytes(nq, dim, count), (work) =>
+        kern.matmul_f32(qPtr, this.#matrix.ptr + first * dim * 4, sPtr, nq, dim, count, 1, 0, 0, work)),
+      dispose: () => heap.free(qPtr),
+    };
   }
 
   /** The file sections after the ids: the vectors. */
@@ -537,22 +550,26 @@ class I8Store {
     if (this.#originals) compactRows(this.#originals, this.dim, removed, size);
   }
 
-  /** scores[r·n + i] ≈ query r · row i, from int8 codes: one blocked pass over the rows for a batch. */
-  scores(q: Float32Array, nq: number, n: number, sPtr: number): void {
+  /** Scores queries against blocks of rows from int8 codes: one blocked pass over a block's rows for a batch. */
+  scorer(q: Float32Array, nq: number): Scorer {
     const heap = this.backend.heap, dim = this.dim, stride = this.stride;
+    const codes = new Int16Array(nq * stride), qScales = new Float32Array(nq);
+    for (let r = 0; r < nq; r++) qScales[r] = quantise(q.subarray(r * dim, (r + 1) * dim), QUERY_LIMIT, codes.subarray(r * stride, (r + 1) * stride));
     const qPtr = heap.alloc(nq * stride * 2);
     let qsPtr = 0;
     try {
       qsPtr = heap.alloc(nq * 4);
-      const codes = new Int16Array(nq * stride), qScales = new Float32Array(nq);
-      for (let r = 0; r < nq; r++) qScales[r] = quantise(q.subarray(r * dim, (r + 1) * dim), QUERY_LIMIT, codes.subarray(r * stride, (r + 1) * stride));
-      new Int16Array(heap.memory.buffer, qPtr, nq * stride).set(codes);
-      heap.f32(qsPtr, nq).set(qScales);
-      this.backend.kernels.dot_i8_rows(this.#codes.ptr, stride, n, qPtr, nq, this.#scales.ptr, qsPtr, sPtr, n);
-    } finally {
+    } catch (e) {
       heap.free(qPtr);
-      if (qsPtr) heap.free(qsPtr);
+      throw e;
     }
+    new Int16Array(heap.memory.buffer, qPtr, nq * stride).set(codes);
+    heap.f32(qsPtr, nq).set(qScales);
+    return {
+      score: (first, count, sPtr) => this.backend.kernels.dot_i8_rows(this.#codes.ptr + first * stride, stride, count,
+        qPtr, nq, this.#scales.ptr + first * 4, qsPtr, sPtr, count),
+      dispose: () => { heap.free(qPtr); heap.free(qsPtr); },
+    };
   }
 
   /** The file sections after the ids: codes (dim bytes per row), scales, and the vectors if kept. */
@@ -632,6 +649,11 @@ function exactScore(metric: Metric, q: Float32Array, x: Float32Array): number {
 }
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Rows a search scores per block: at least SCORE_BLOCK_ROWS (a batch's GEMM stays efficient),
+ *  and up to SCORE_BLOCK_FLOATS scores per block (one query scans 256k rows in one pass). */
+const SCORE_BLOCK_ROWS = 16384;
+const SCORE_BLOCK_FLOATS = 1 << 18;
 
 /** Size of add's scratch block: rows pass through it a few MiB at a time (cache-sized, and no second copy of a large batch in backend memory). */
 const ADD_CHUNK_BYTES = 4 << 20;

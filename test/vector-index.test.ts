@@ -73,6 +73,33 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
     }
   });
 
+  it.each([["dot", "f32"], ["l2", "f32"], ["dot", "i8"]] as const)("%s, %s: a batch over 40,000 rows is scored in blocks and merged: equal to single searches and to brute force, ties and filters across blocks, scores memory O(queries · block)", async (metric, storage) => {
+    const be = await backend(path);
+    const [n, dim, nq, k] = [40000, 4, 64, 25];
+    // integers in [-8, 8]: exact float32 scores, duplicate rows (and so ties) across blocks, and the best rows in every block
+    const data = randomF32(n * dim, 21).map((v) => Math.round(v * 8));
+    const index = new VectorIndex(be, { dim, metric, storage });
+    index.add(data);
+    const queries = randomF32(nq * dim, 22).map((v) => Math.round(v * 2));
+    const filter = (id: string | number) => (id as number) % 3 !== 1;
+    be.heap.resetPeak();
+    const before = be.memoryStats().liveBytes;
+    const batch = index.searchBatch(queries, k), filtered = index.searchBatch(queries, k, { filter });
+    // the scores of a block (16384 rows per query), not of the whole table (40000)
+    expect(be.memoryStats().peakBytes - before).toBeLessThan(nq * 20000 * 4);
+    for (let r = 0; r < nq; r++) {
+      const q = queries.subarray(r * dim, (r + 1) * dim);
+      expect(batch[r]).toEqual(index.search(q, k)); // one query: the whole table in one block
+      expect(filtered[r]).toEqual(index.search(q, k, { filter }));
+      if (r < 6 && storage === "f32") { // (int8 scores are approximate: the batch must equal single searches, above)
+        const want = bruteForce(data, n, dim, q, metric, n);
+        expect(batch[r].map((h) => h.id)).toEqual(want.slice(0, k).map((w) => w.r));
+        expect(filtered[r].map((h) => h.id)).toEqual(want.filter((w) => filter(w.r)).slice(0, k).map((w) => w.r));
+      }
+    }
+    index.dispose();
+  });
+
   it("ties go to the earlier-added vector", async () => {
     const be = await backend(path);
     const index = new VectorIndex(be, { dim: 2, metric: "dot" });

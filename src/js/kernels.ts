@@ -176,25 +176,21 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
-    topk_f32(scores, rows, n, ld, k, largest, outIdx, outScores) {
+    topk_merge_f32(scores, rows, n, ld, first, k, largest, outIdx, outScores) {
+      if (k <= 0) return;
       const h = heap(), hi = new Int32Array(h.buffer);
       scores >>= 2; outIdx >>= 2; outScores >>= 2;
       const sign = largest ? 1 : -1;
       for (let r = 0; r < rows; r++) {
-        // a sorted list of the best k: one comparison rejects almost every candidate
-        const idx: number[] = [], val: number[] = [];
+        // the running list, best first; a candidate enters only by beating its last (worst) entry
+        const at0 = r * k, idx = hi.subarray(outIdx + at0, outIdx + at0 + k), val = h.subarray(outScores + at0, outScores + at0 + k);
         for (let i = 0; i < n; i++) {
-          const v = sign * h[scores + r * ld + i];
-          if (Number.isNaN(v) || (idx.length === k && v <= val[k - 1])) continue;
-          let at = idx.length;
-          while (at > 0 && val[at - 1] < v) at--; // equal scores keep the earlier row first
-          idx.splice(at, 0, i);
-          val.splice(at, 0, v);
-          if (idx.length > k) { idx.pop(); val.pop(); }
-        }
-        for (let j = 0; j < k; j++) {
-          hi[outIdx + r * k + j] = j < idx.length ? idx[j] : -1;
-          h[outScores + r * k + j] = j < idx.length ? sign * val[j] : -sign * Infinity;
+          const v = h[scores + r * ld + i];
+          if (!(sign * v > sign * val[k - 1])) continue; // NaN fails too
+          let at = k - 1;
+          for (; at > 0 && sign * val[at - 1] < sign * v; at--) { val[at] = val[at - 1]; idx[at] = idx[at - 1]; } // equal scores keep the earlier row first
+          val[at] = v;
+          idx[at] = first + i;
         }
       }
     },
