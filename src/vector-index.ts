@@ -233,12 +233,27 @@ export class VectorIndex {
     if (this.metric === "cosine") for (let r = 0; r < nq; r++) normaliseInPlace(q.subarray(r * dim, (r + 1) * dim));
     const kk = Math.min(k, n), candidates = Math.min(n, Math.max(kk, rerank));
     if (kk === 0 || nq === 0) return Array.from({ length: nq }, () => []);
-    const heap = this.backend.heap, largest = this.metric !== "l2";
     const keep = filter ? this.#ids.map((id) => filter(id)) : undefined;
+    const results: SearchResult[][] = [];
+    for (let r0 = 0; r0 < nq; r0 += QUERY_BLOCK) {
+      const rows = Math.min(QUERY_BLOCK, nq - r0);
+      results.push(...this.best(q.subarray(r0 * dim, (r0 + rows) * dim), rows, kk, candidates, rerank, keep));
+    }
+    return results;
+  }
+
+  /**
+   * The kk best rows for each of nq prepared queries (checked; normalised for cosine), from
+   * `candidates` (≥ kk) by the store's scores, re-ranked exactly when `rerank`; `keep` marks
+   * the rows a filter lets through.
+   */
+  private best(q: Float32Array, nq: number, kk: number, candidates: number, rerank: number, keep?: boolean[]): SearchResult[][] {
+    const heap = this.backend.heap, largest = this.metric !== "l2", n = this.size, dim = this.dim;
+    const originals = this.#store instanceof I8Store ? this.#store.originals : undefined;
     // The table is scored a block of rows at a time and each block merged into the running top-k
     // lists, so the scores take O(queries · block) memory, not O(queries · size).
     const block = Math.min(n, Math.max(SCORE_BLOCK_ROWS, Math.floor(SCORE_BLOCK_FLOATS / nq)));
-    const scorer = this.#store.scorer(q, nq, block);
+    const scorer = this.#store.scorer(q, nq);
     let sPtr = 0, iPtr = 0, oPtr = 0;
     try {
       sPtr = heap.alloc(nq * block * 4);
@@ -449,7 +464,7 @@ class F32Store {
   }
 
   /** Scores queries against blocks of rows: one GEMM per block for a batch, a matrix-vector product for one query. */
-  scorer(q: Float32Array, nq: number, block: number): Scorer {
+  scorer(q: Float32Array, nq: number): Scorer {
     const be = this.backend, heap = be.heap, kern = be.kernels, dim = this.dim;
     const qPtr = heap.alloc(q.length * 4);
     heap.f32(qPtr, q.length).set(q);
@@ -650,6 +665,9 @@ function exactScore(metric: Metric, q: Float32Array, x: Float32Array): number {
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
+/** Queries a batch search scores together: a GEMM's worth (every block of the index is read
+ *  once per QUERY_BLOCK queries), with the scores of a block bounded at 16 MiB. */
+const QUERY_BLOCK = 256;
 /** Rows a search scores per block: at least SCORE_BLOCK_ROWS (a batch's GEMM stays efficient),
  *  and up to SCORE_BLOCK_FLOATS scores per block (one query scans 256k rows in one pass). */
 const SCORE_BLOCK_ROWS = 16384;

@@ -100,6 +100,22 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
     index.dispose();
   });
 
+  it("answers a batch of 600 queries (past the 256 scored together) as single searches", async () => {
+    const be = await backend(path);
+    const [n, dim, nq] = [2000, 8, 600];
+    const index = new VectorIndex(be, { dim });
+    index.add(randomF32(n * dim, 31));
+    const queries = randomF32(nq * dim, 32);
+    const batch = index.searchBatch(queries, 5);
+    expect(batch).toHaveLength(nq);
+    for (let r = 0; r < nq; r++) {
+      const single = index.search(queries.subarray(r * dim, (r + 1) * dim), 5); // a matrix-vector product: other rounding
+      expect(batch[r].map((h) => h.id)).toEqual(single.map((h) => h.id));
+      batch[r].forEach((h, j) => expect(Math.abs(h.score - single[j].score)).toBeLessThan(1e-6));
+    }
+    index.dispose();
+  });
+
   it("ties go to the earlier-added vector", async () => {
     const be = await backend(path);
     const index = new VectorIndex(be, { dim: 2, metric: "dot" });
