@@ -44,6 +44,19 @@ export async function measure(candidates, { rounds = 7, sampleMs = 60, warmupMs 
   return out;
 }
 
+/**
+ * The median over the rounds of num / den, each a candidate's name (its time in that round) or a
+ * function of the round. A round measures every candidate moments apart, so a slow stretch of
+ * the machine that spans a round cancels out of that round's ratio, which a ratio of medians
+ * taken from different rounds does not do.
+ */
+export function pairedRatio(t, num, den) {
+  const at = (x, r) => (typeof x === "string" ? t[x].samples[r] : x(r));
+  const rounds = Object.values(t)[0].samples.length;
+  const ratios = Array.from({ length: rounds }, (_, r) => at(num, r) / at(den, r)).sort((a, b) => a - b);
+  return ratios[rounds >> 1];
+}
+
 /** A plain-text table with right-aligned numeric columns. */
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));

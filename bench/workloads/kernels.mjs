@@ -5,6 +5,7 @@
 
 import { randomFloats as rand } from "../data.mjs";
 import { models, ortCandidate } from "../onnx.mjs";
+import { pairedRatio } from "../harness.mjs";
 
 export const kernelsWorkload = {
   name: "kernels",
@@ -53,20 +54,20 @@ export const kernelsWorkload = {
     });
     const wasm = paths.filter((p) => p !== "js");
     const summary = wasm.flatMap((p) => {
-      const overhead = ns(`${p} dot`) / ns(`${p} bare dot`);
+      const overhead = pairedRatio(t, `${p} dot`, `${p} bare dot`);
       const out = [`${overhead <= 1.5 ? "meets" : "MISSES"} the dot bar on ${p}: ${overhead.toFixed(2)}× the bare kernel call (≤ 1.5×)`];
       if (peers) {
-        const r = t["tfjs-wasm softmax"].median / t[`${p} softmax`].median;
+        const r = pairedRatio(t, "tfjs-wasm softmax", `${p} softmax`);
         out.push(`${r >= 2 ? "meets" : "MISSES"} the softmax bar on ${p}: ${r.toFixed(2)}× faster than tfjs-backend-wasm (≥ 2×)`);
       }
-      if (ort) out.push(`softmax on ${p}: ${(t["ort-wasm softmax"].median / t[`${p} softmax`].median).toFixed(2)}× faster than onnxruntime-web`);
+      if (ort) out.push(`softmax on ${p}: ${pairedRatio(t, "ort-wasm softmax", `${p} softmax`).toFixed(2)}× faster than onnxruntime-web`);
       return out;
     });
     for (const x2 of tensors) x2.dispose();
     for (const release of releases) await release();
     const chart = ["dot", "norm", "softmax"].map((op) => ({
       label: `${op}${op === "softmax" ? " 512×512" : " 1536"}`,
-      values: Object.fromEntries(names.filter((p) => p !== "js" && t[`${p} ${op}`]).map((p) => [p, t[`js ${op}`].median / t[`${p} ${op}`].median])),
+      values: Object.fromEntries(names.filter((p) => p !== "js" && t[`${p} ${op}`]).map((p) => [p, pairedRatio(t, `js ${op}`, `${p} ${op}`)])),
     }));
     return {
       chart,

@@ -2,6 +2,7 @@
 // dense layer with its fused gelu against the bare matmul of the same shape.
 import { randomTensor } from "../data.mjs";
 import { models, ortCandidate } from "../onnx.mjs";
+import { pairedRatio } from "../harness.mjs";
 
 const maxDiff = (a, b) => { let w = 0; for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i])); return w; };
 
@@ -75,14 +76,25 @@ export const attentionWorkload = {
       const tfjsBest = peers ? Math.min(t["tfjs-wasm transpose"].median, t["tfjs-wasm transposeB"].median) : NaN;
       const ortMs = ort ? t["ort-wasm"].median : NaN;
       const row = [`seq ${seq}`, peers ? tfjsBest.toFixed(3) : "—", ort ? ortMs.toFixed(3) : "—"];
-      const entry = { seq, d, ms: { "tfjs-wasm": tfjsBest, "ort-wasm": ortMs }, extraBytes: {} };
+      const entry = { seq, d, ms: { "tfjs-wasm": tfjsBest, "ort-wasm": ortMs }, extraBytes: {}, unfusedOverFused: {}, tfjsOverFused: {}, ortOverFused: {}, speedUp: {} };
+      // per round: the faster tfjs composition of that round
+      const tfjsIn = (r) => Math.min(t["tfjs-wasm transpose"].samples[r], t["tfjs-wasm transposeB"].samples[r]);
       for (const p of paths) {
         const f = t[`${p} fused`]?.median, u = t[`${p} unfused`]?.median;
         entry.ms[p] = { fused: f ?? null, unfused: u ?? null };
         const be = backends[p], [Q, K, V] = inputs[p];
         entry.extraBytes[p] = { fused: peakExtra(be, () => be.attention(Q, K, V)), unfused: p === "js" ? null : peakExtra(be, () => unfused(be, Q, K, V, d)) };
         row.push(f === undefined ? "—" : f.toFixed(3));
-        if (p !== "js") row.push(u.toFixed(3), `${(u / f).toFixed(2)}×`, `${mib(entry.extraBytes[p].fused)} / ${mib(entry.extraBytes[p].unfused)}`);
+        if (p === "js" || f === undefined) continue;
+        entry.unfusedOverFused[p] = pairedRatio(t, `${p} unfused`, `${p} fused`);
+        if (peers) entry.tfjsOverFused[p] = pairedRatio(t, tfjsIn, `${p} fused`);
+        if (ort) entry.ortOverFused[p] = pairedRatio(t, "ort-wasm", `${p} fused`);
+        row.push(u.toFixed(3), `${entry.unfusedOverFused[p].toFixed(2)}×`, `${mib(entry.extraBytes[p].fused)} / ${mib(entry.extraBytes[p].unfused)}`);
+      }
+      if (t["js fused"]) { // speed-up over the JS path, for the chart
+        entry.speedUp = Object.fromEntries([...(peers ? [["tfjs-wasm", pairedRatio(t, "js fused", tfjsIn)]] : []),
+          ...(ort ? [["ort-wasm", pairedRatio(t, "js fused", "ort-wasm")]] : []),
+          ...paths.filter((p) => p !== "js").map((p) => [p, pairedRatio(t, "js fused", `${p} fused`)])]);
       }
       rows.push(row);
       data.push(entry);
@@ -91,19 +103,14 @@ export const attentionWorkload = {
     const wasm = paths.filter((p) => p !== "js");
     const header = ["shape", "tfjs-wasm (best)", "ort-wasm", "js fused", ...wasm.flatMap((p) => [`${p} fused`, "unfused", "unfused/fused", "extra MiB fused / unfused"])];
     const summary = data.filter((e) => e.seq >= 512).flatMap((e) => wasm.flatMap((p) => {
-      const r = e.ms[p].unfused / e.ms[p].fused, rt = e.ms["tfjs-wasm"] / e.ms[p].fused;
+      const r = e.unfusedOverFused[p], rt = e.tfjsOverFused[p];
       return [
         `${r >= 1.3 ? "meets" : "MISSES"} the bar at seq ${e.seq} on ${p}: fused ${r.toFixed(2)}× faster than our unfused path (≥ 1.3×)`,
         ...(peers ? [`${rt >= 1.5 ? "meets" : "MISSES"} the peer bar at seq ${e.seq} on ${p}: ${rt.toFixed(2)}× faster than tfjs-backend-wasm's best composition (≥ 1.5×)`] : []),
-        ...(ort ? [`fused on ${p} at seq ${e.seq}: ${(e.ms["ort-wasm"] / e.ms[p].fused).toFixed(2)}× faster than onnxruntime-web's graph`] : []),
+        ...(ort ? [`fused on ${p} at seq ${e.seq}: ${e.ortOverFused[p].toFixed(2)}× faster than onnxruntime-web's graph`] : []),
       ];
     }));
-    const chart = data.filter((e) => e.ms.js.fused).map((e) => ({
-      label: `seq ${e.seq}`,
-      values: Object.fromEntries([...(peers ? [["tfjs-wasm", e.ms.js.fused / e.ms["tfjs-wasm"]]] : []),
-        ...(ort ? [["ort-wasm", e.ms.js.fused / e.ms["ort-wasm"]]] : []),
-        ...wasm.map((p) => [p, e.ms.js.fused / e.ms[p].fused])]),
-    }));
+    const chart = data.filter((e) => e.ms.js.fused).map((e) => ({ label: `seq ${e.seq}`, values: e.speedUp }));
     return { header, rows, summary, data, chart };
   },
 };
@@ -129,16 +136,17 @@ export const denseWorkload = {
       cands.push({ name: `${p} unfused`, run: () => { const y = be.matmul(X, W), z = be.add(y, b), a = be.activate(z, "gelu"); y.dispose(); z.dispose(); a.dispose(); } });
     }
     const t = await measure(cands, opts);
+    const ratio = (p) => pairedRatio(t, `${p} dense+gelu`, `${p} matmul`);
     const rows = paths.map((p) => {
       const mm = t[`${p} matmul`].median, dg = t[`${p} dense+gelu`].median, un = t[`${p} unfused`].median;
-      return [p, mm.toFixed(3), dg.toFixed(3), `${(dg / mm).toFixed(3)}×`, un.toFixed(3)];
+      return [p, mm.toFixed(3), dg.toFixed(3), `${ratio(p).toFixed(3)}×`, un.toFixed(3)];
     });
     const summary = paths.filter((p) => p !== "js").map((p) => {
-      const r = t[`${p} dense+gelu`].median / t[`${p} matmul`].median;
+      const r = ratio(p);
       return `${r <= 1.1 ? "meets" : "MISSES"} the bar on ${p}: dense + gelu takes ${r.toFixed(3)}× the bare matmul (≤ 1.1×)`;
     });
     for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
-    const chart = [{ label: "dense + gelu", values: Object.fromEntries(paths.filter((p) => p !== "js").map((p) => [p, t["js dense+gelu"].median / t[`${p} dense+gelu`].median])) }];
+    const chart = [{ label: "dense + gelu", values: Object.fromEntries(paths.filter((p) => p !== "js").map((p) => [p, pairedRatio(t, "js dense+gelu", `${p} dense+gelu`)])) }];
     return { header: ["path", "matmul ms", "dense+gelu ms", "ratio", "matmul, add, gelu ms"], rows, summary, chart, data: { ms: Object.fromEntries(Object.entries(t).map(([k2, v]) => [k2, v.median])) } };
   },
 };

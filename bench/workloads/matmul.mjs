@@ -1,9 +1,11 @@
 // Matmul GFLOP/s per path, against the pure-JS path and against this machine's multiply-add
 // peak, plus matrix-vector against the time to stream the matrix once. The peak and stream
-// probes run as candidates in the same alternating rounds as the products, so each ratio
-// compares figures measured moments apart (the machine's speed drifts by ±10-25 %).
+// probes run as candidates in the same alternating rounds as the products, and each ratio is
+// the median of its per-round ratios: figures measured moments apart (the machine's speed
+// drifts by ±10-25 %).
 import { randomTensor } from "../data.mjs";
 import { models, ortCandidate } from "../onnx.mjs";
+import { pairedRatio } from "../harness.mjs";
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
   [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [1536, 1536, 1],
@@ -88,6 +90,7 @@ export const matmulWorkload = {
       const t = await measure(cands, { ...base, sampleMs: Math.max(base.sampleMs, flops > 1e9 ? 250 : 0) });
       const gflops = (p) => (t[p] ? flops / t[p].median / 1e6 : NaN);
       const entry = { m, k, n, maxRelErrVsFloat64: maxRelErr, ms: {}, gflops: {}, peakGflops: {}, vsJs: {}, ofPeak: {}, vsTfjsWasm: {} };
+      entry.speedUp = Object.fromEntries([...peerNames, ...wasmPaths].map((x) => [x, t.js && t[x] ? pairedRatio(t, "js", x) : NaN])); // over js
       const row = [`${m}×${k}×${n}`];
       for (const peer of peerNames) {
         entry.gflops[peer] = gflops(peer);
@@ -99,15 +102,17 @@ export const matmulWorkload = {
         row.push(fmt(gflops(p)));
         if (p === "js") continue;
         const chains = probes.find((x) => x.name === `${p}:chains`), tile = probes.find((x) => x.name === `${p}:tile`);
-        entry.peakGflops[p] = Math.max(chains.flops / t[chains.name].median, tile.flops / t[tile.name].median) / 1e6;
-        entry.vsJs[p] = gflops(p) / gflops("js");
-        entry.vsTfjsWasm[p] = gflops(p) / gflops("tfjs-wasm");
-        entry.ofPeak[p] = gflops(p) / entry.peakGflops[p];
+        // a round's peak: the faster probe of that round, in flops per ms
+        const peakIn = (r) => Math.max(chains.flops / t[chains.name].samples[r], tile.flops / t[tile.name].samples[r]);
+        entry.peakGflops[p] = pairedRatio(t, peakIn, () => 1e6);
+        entry.vsJs[p] = entry.speedUp[p];
+        entry.vsTfjsWasm[p] = t["tfjs-wasm"] ? pairedRatio(t, "tfjs-wasm", p) : NaN;
+        entry.ofPeak[p] = pairedRatio(t, () => flops, (r) => t[p].samples[r] * peakIn(r));
         row.push(Number.isFinite(entry.vsJs[p]) ? `${fmt(entry.vsJs[p])}×` : "—");
         if (peers) row.push(`${entry.vsTfjsWasm[p].toFixed(2)}×`);
         row.push(`${Math.round(100 * entry.ofPeak[p])}%`);
         if (streaming) {
-          entry.vsStream = { ...entry.vsStream, [p]: t[p].median / t[`${p}:stream`].median };
+          entry.vsStream = { ...entry.vsStream, [p]: pairedRatio(t, p, `${p}:stream`) };
           row[row.length - 1] += ` (${entry.vsStream[p].toFixed(2)}× stream)`;
         }
       }
@@ -129,7 +134,7 @@ export const matmulWorkload = {
     ];
     const chart = shapes.filter((e) => Number.isFinite(e.gflops.js)).map((e) => ({
       label: `${e.m}×${e.k}×${e.n}`,
-      values: Object.fromEntries([...peerNames, ...wasmPaths].map((p) => [p, e.gflops[p] / e.gflops.js])),
+      values: e.speedUp,
     }));
     return { header, rows, summary, data: { shapes }, chart };
   },
