@@ -1,4 +1,4 @@
-// npm run bench [-- <workload names...>] [--quick]
+// npm run bench [-- <workload names or aliases...>] [--quick]
 // Measures every path of ours in one process (ratios in one run) and writes
 // bench/results/<date>.json and bench/results/latest.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,6 +17,14 @@ import { speedupChart } from "./chart.mjs";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const filters = args.filter((a) => !a.startsWith("--"));
+const all = [matmulWorkload, kernelsWorkload, denseWorkload, attentionWorkload, searchWorkload, lsaWorkload];
+const names = (w) => [w.name, ...(w.aliases ?? [])];
+const unknown = filters.filter((f) => !all.some((w) => names(w).includes(f)));
+if (unknown.length) {
+  console.error(`npm run bench: no workload called ${unknown.join(", ")}; choose from ${all.map((w) => names(w).join("/")).join(", ")}`);
+  process.exit(2);
+}
+const workloads = all.filter((w) => filters.length === 0 || names(w).some((n) => filters.includes(n)));
 
 const features = detectFeatures();
 const paths = ["js", "wasm-simd", ...(features.relaxedSimd ? ["wasm-relaxed-simd"] : [])];
@@ -34,7 +42,6 @@ const machine = {
   wasmFeatures: features, date: new Date().toISOString(), peers: { ...peers?.info, ...ort?.info },
 };
 
-const workloads = [matmulWorkload, kernelsWorkload, denseWorkload, attentionWorkload, searchWorkload, lsaWorkload].filter((w) => filters.length === 0 || filters.includes(w.name));
 const ctx = { backends, paths, quick, measure, progress, peers, ort };
 const results = { machine, quick, workloads: {} };
 const sections = {};

@@ -9,6 +9,7 @@ import { pairedRatio } from "../harness.mjs";
 
 export const kernelsWorkload = {
   name: "kernels",
+  aliases: ["dot", "norm", "softmax"],
   title: "dot and norm of 1536 floats (ns per call), softmax over 512×512 rows (ms, GB/s)",
   async run({ backends, paths, quick, measure, progress, peers, ort }) {
     const opts = quick ? { rounds: 3, sampleMs: 30, warmupMs: 40 } : { rounds: 7, sampleMs: 80, warmupMs: 150 };

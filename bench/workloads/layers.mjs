@@ -27,6 +27,7 @@ function peakExtra(be, fn) {
 
 export const attentionWorkload = {
   name: "attention",
+  aliases: ["layers"],
   title: "attention, one head, d = 64: ms per call (fused vs our unfused composition), extra memory",
   async run({ backends, paths, quick, measure, progress, peers, ort }) {
     const d = 64, rows = [], data = [];
@@ -119,6 +120,7 @@ const mib = (b) => (b / 2 ** 20).toFixed(b < 2 ** 20 ? 2 : 1);
 
 export const denseWorkload = {
   name: "dense",
+  aliases: ["layers"],
   title: "dense layer 128×384 → 1536: ms per call, fused bias + gelu vs the bare matmul",
   async run({ backends, paths, quick, measure }) {
     const [m, k, n] = [128, 384, 1536];
