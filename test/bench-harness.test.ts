@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: the bench is plain JS without type declarations
+import { measure, pairedRatio } from "../bench/harness.mjs";
+
+describe("bench harness", () => {
+  it("pairedRatio is the median of per-round ratios, so drift shared by a round cancels", () => {
+    // the machine slows 3× in rounds 1 and 3; a is always 2× b within a round
+    const t = { a: { samples: [2, 6, 2, 6, 2] }, b: { samples: [1, 3, 1, 3, 1] }, c: { samples: [1, 1, 1, 1, 9] } };
+    expect(pairedRatio(t, "a", "b")).toBe(2);
+    // round by round a/c is 2, 6, 2, 6, 0.22: one slow round of c moves the median by one place, no more
+    expect(pairedRatio(t, "a", "c")).toBe(2);
+    expect(pairedRatio(t, "c", "a")).toBe(0.5);
+    // functions of the round stand for derived figures (a round's peak, the faster of two candidates)
+    expect(pairedRatio(t, (r: number) => Math.min(t.a.samples[r], t.c.samples[r]), "b")).toBe(1);
+  });
+
+  it("measure alternates candidates and returns one sample per round for each", async () => {
+    const order: string[] = [];
+    const cands = ["x", "y", "z"].map((name) => ({ name, run: () => { order.push(name); } }));
+    const t = await measure(cands, { rounds: 5, sampleMs: 0, warmupMs: 0 });
+    for (const name of ["x", "y", "z"]) expect(t[name].samples).toHaveLength(5);
+    const rounds = order.slice(3); // after one warm-up call each
+    expect(new Set(rounds.slice(0, 3))).toEqual(new Set(["x", "y", "z"]));
+    expect(rounds[0]).not.toBe(rounds[3]); // the first candidate rotates from round to round
+  });
+});
