@@ -90,6 +90,7 @@ export const matmulWorkload = {
       const t = await measure(cands, { ...base, sampleMs: Math.max(base.sampleMs, flops > 1e9 ? 250 : 0) });
       const gflops = (p) => (t[p] ? flops / t[p].median / 1e6 : NaN);
       const entry = { m, k, n, maxRelErrVsFloat64: maxRelErr, ms: {}, gflops: {}, peakGflops: {}, vsJs: {}, ofPeak: {}, vsTfjsWasm: {} };
+      entry.samplesMs = Object.fromEntries(Object.entries(t).map(([name, v]) => [name, v.samples])); // per round, probes included
       entry.speedUp = Object.fromEntries([...peerNames, ...wasmPaths].map((x) => [x, t.js && t[x] ? pairedRatio(t, "js", x) : NaN])); // over js
       const row = [`${m}×${k}×${n}`];
       for (const peer of peerNames) {
