@@ -186,7 +186,7 @@ export function csr_matmul_f32(indptr: usize, indices: usize, values: usize, m: 
       const ip = indices + (<usize>p << 2), vp = values + (<usize>p << 2);
       const b0 = b + <usize>load<i32>(ip) * rowBytes, b1 = b + <usize>load<i32>(ip, 4) * rowBytes;
       const b2 = b + <usize>load<i32>(ip, 8) * rowBytes, b3 = b + <usize>load<i32>(ip, 12) * rowBytes;
-      axpy4(vp, b0, b1, b2, b3, o, n);
+      axpy4(load<f32>(vp), load<f32>(vp, 4), load<f32>(vp, 8), load<f32>(vp, 12), b0, b1, b2, b3, o, n);
     }
     for (; p < end; p++) {
       const col = load<i32>(indices + (<usize>p << 2));

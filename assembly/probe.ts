@@ -36,18 +36,47 @@ export function probe_tile_f32(iters: i32, p: usize): f32 {
 }
 
 /**
- * Reads `n` floats (n a multiple of 32) once, through eight accumulators so that memory, not
- * add latency, is the limit: the bandwidth bound of matrix-vector and search.
+ * Reads `n` floats (n a multiple of 32) once, as `streams` (1, 2, 4 or 8) equal parts read side
+ * by side, through eight accumulators so that memory, not add latency, is the limit. DRAM gives
+ * a core more bandwidth over several streams than over one, so the bandwidth bound of
+ * matrix-vector and search is the fastest of these.
  */
-export function probe_stream_f32(p: usize, n: i32): f32 {
+export function probe_stream_f32(p: usize, n: i32, streams: i32): f32 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-  const end = p + (<usize>n << 2);
-  for (; p < end; p += 128) {
-    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
-    s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
-    s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
-    s6 = f32x4.add(s6, v128.load(p, 96)); s7 = f32x4.add(s7, v128.load(p, 112));
+  if (streams != 2 && streams != 4 && streams != 8) streams = 1;
+  const part = (<usize>n << 2) / <usize>streams, end = p + part;
+  if (streams == 8) {
+    for (; p < end; p += 16) {
+      const q = p + 4 * part;
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p + part));
+      s2 = f32x4.add(s2, v128.load(p + 2 * part)); s3 = f32x4.add(s3, v128.load(p + 3 * part));
+      s4 = f32x4.add(s4, v128.load(q)); s5 = f32x4.add(s5, v128.load(q + part));
+      s6 = f32x4.add(s6, v128.load(q + 2 * part)); s7 = f32x4.add(s7, v128.load(q + 3 * part));
+    }
+  } else if (streams == 4) {
+    for (; p < end; p += 32) {
+      const p1 = p + part, p2 = p1 + part, p3 = p2 + part;
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p1)); s3 = f32x4.add(s3, v128.load(p1, 16));
+      s4 = f32x4.add(s4, v128.load(p2)); s5 = f32x4.add(s5, v128.load(p2, 16));
+      s6 = f32x4.add(s6, v128.load(p3)); s7 = f32x4.add(s7, v128.load(p3, 16));
+    }
+  } else if (streams == 2) {
+    for (; p < end; p += 64) {
+      const p1 = p + part;
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+      s4 = f32x4.add(s4, v128.load(p1)); s5 = f32x4.add(s5, v128.load(p1, 16));
+      s6 = f32x4.add(s6, v128.load(p1, 32)); s7 = f32x4.add(s7, v128.load(p1, 48));
+    }
+  } else {
+    for (; p < end; p += 128) {
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+      s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
+      s6 = f32x4.add(s6, v128.load(p, 96)); s7 = f32x4.add(s7, v128.load(p, 112));
+    }
   }
   return hsum(f32x4.add(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)), f32x4.add(f32x4.add(s4, s5), f32x4.add(s6, s7))));
 }

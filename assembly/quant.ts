@@ -13,6 +13,22 @@ const BLOCK_ROWS = 256;
  */
 export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32,
                             rowScales: usize, qScales: usize, out: usize, ldo: i32): void {
+  if (nq == 1 && n >= 16) {
+    // One query: a row from each quarter of the table per step, so memory serves four streams
+    // at once (see gemvRows in matmul.ts); the rest below.
+    const qs = load<f32>(qScales), quarter = n >> 2, qb = <usize>quarter * <usize>stride;
+    for (let i = 0; i < quarter; i++) {
+      const r0 = codes + <usize>i * stride;
+      const acc = dot4(r0, r0 + qb, r0 + 2 * qb, r0 + 3 * qb, q, stride);
+      storeScore(out, rowScales, i, i32x4.extract_lane(acc, 0), qs);
+      storeScore(out, rowScales, i + quarter, i32x4.extract_lane(acc, 1), qs);
+      storeScore(out, rowScales, i + 2 * quarter, i32x4.extract_lane(acc, 2), qs);
+      storeScore(out, rowScales, i + 3 * quarter, i32x4.extract_lane(acc, 3), qs);
+    }
+    dot_i8_rows(codes + <usize>(4 * quarter) * stride, stride, n - 4 * quarter, q, 1,
+      rowScales + (<usize>(4 * quarter) << 2), qScales, out + (<usize>(4 * quarter) << 2), ldo);
+    return;
+  }
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const i1 = min(n, i0 + BLOCK_ROWS);
     for (let j = 0; j < nq; j++) {
@@ -32,6 +48,30 @@ export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32
       }
     }
   }
+}
+
+/** out[row] = dot · rowScales[row] · qs, rounded in that order as the batch path does: a query scores the same alone or in a batch. */
+// @ts-ignore: decorator
+@inline function storeScore(out: usize, rowScales: usize, row: i32, dot: i32, qs: f32): void {
+  store<f32>(out + (<usize>row << 2), <f32>dot * load<f32>(rowScales + (<usize>row << 2)) * qs);
+}
+
+/** The integer dots of rows a, b, c and d with q (i16 codes), in lanes 0-3. */
+// @ts-ignore: decorator
+@inline function dot4(a: usize, b: usize, c: usize, d: usize, q: usize, stride: i32): v128 {
+  let sa = i32x4.splat(0), sb = i32x4.splat(0), sc = i32x4.splat(0), sd = i32x4.splat(0);
+  const end = a + <usize>stride;
+  for (; a < end; a += 16, b += 16, c += 16, d += 16, q += 32) {
+    const q0 = v128.load(q), q1 = v128.load(q, 16);
+    sa = i32x4.add(sa, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(a), q0), i32x4.dot_i16x8_s(v128.load8x8_s(a, 8), q1)));
+    sb = i32x4.add(sb, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(b), q0), i32x4.dot_i16x8_s(v128.load8x8_s(b, 8), q1)));
+    sc = i32x4.add(sc, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(c), q0), i32x4.dot_i16x8_s(v128.load8x8_s(c, 8), q1)));
+    sd = i32x4.add(sd, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(d), q0), i32x4.dot_i16x8_s(v128.load8x8_s(d, 8), q1)));
+  }
+  // lane r = Σ of the r-th accumulator
+  const t0 = i32x4.add(v128.shuffle<i32>(sa, sb, 0, 4, 1, 5), v128.shuffle<i32>(sa, sb, 2, 6, 3, 7));
+  const t1 = i32x4.add(v128.shuffle<i32>(sc, sd, 0, 4, 1, 5), v128.shuffle<i32>(sc, sd, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(t0, t1, 0, 1, 4, 5), v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
 }
 
 /** The integer dots of rows a and b with q (i16 codes), in lanes 0 and 1. */

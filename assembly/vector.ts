@@ -113,24 +113,23 @@ export function axpy_f32(alpha: f32, x: usize, y: usize, out: usize, n: i32): vo
 }
 
 /**
- * y += c[0]·r0 + c[1]·r1 + c[2]·r2 + c[3]·r3 over n floats (c: four consecutive floats): four
- * rows streamed side by side, with one load and one store of y per vector instead of four.
+ * y += c0·r0 + c1·r1 + c2·r2 + c3·r3 over n floats: four rows streamed side by side, with one
+ * load and one store of y per vector instead of four.
  */
 // @ts-ignore: decorator
-@inline export function axpy4(c: usize, r0: usize, r1: usize, r2: usize, r3: usize, y: usize, n: i32): void {
-  const c0 = v128.load32_splat(c), c1 = v128.load32_splat(c, 4), c2 = v128.load32_splat(c, 8), c3 = v128.load32_splat(c, 12);
+@inline export function axpy4(c0: f32, c1: f32, c2: f32, c3: f32, r0: usize, r1: usize, r2: usize, r3: usize, y: usize, n: i32): void {
+  const v0 = f32x4.splat(c0), v1 = f32x4.splat(c1), v2 = f32x4.splat(c2), v3 = f32x4.splat(c3);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const o = <usize>j << 2;
-    let acc = madd(c0, v128.load(r0 + o), v128.load(y + o));
-    acc = madd(c1, v128.load(r1 + o), acc);
-    acc = madd(c2, v128.load(r2 + o), acc);
-    v128.store(y + o, madd(c3, v128.load(r3 + o), acc));
+    let acc = madd(v0, v128.load(r0 + o), v128.load(y + o));
+    acc = madd(v1, v128.load(r1 + o), acc);
+    acc = madd(v2, v128.load(r2 + o), acc);
+    v128.store(y + o, madd(v3, v128.load(r3 + o), acc));
   }
   for (; j < n; j++) {
     const o = <usize>j << 2;
-    store<f32>(y + o, load<f32>(y + o) + load<f32>(c) * load<f32>(r0 + o) + load<f32>(c, 4) * load<f32>(r1 + o)
-      + load<f32>(c, 8) * load<f32>(r2 + o) + load<f32>(c, 12) * load<f32>(r3 + o));
+    store<f32>(y + o, load<f32>(y + o) + c0 * load<f32>(r0 + o) + c1 * load<f32>(r1 + o) + c2 * load<f32>(r2 + o) + c3 * load<f32>(r3 + o));
   }
 }
 

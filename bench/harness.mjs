@@ -57,6 +57,29 @@ export function pairedRatio(t, num, den) {
   return ratios[rounds >> 1];
 }
 
+/** Stream counts of the read probe: DRAM serves one core faster over several streams. */
+export const STREAMS = [1, 2, 4, 8];
+
+/**
+ * Candidates reading n floats at `ptr` once, as 1, 2, 4 and 8 streams side by side, named
+ * `${name} x${streams}`; `readBound(t, name)` is then, per round, the fastest of them: the time
+ * to stream that memory once, the bandwidth bound.
+ */
+export function streamCandidates(probes, ptr, n, name) {
+  const len = n - (n % 32);
+  return STREAMS.map((s) => ({ name: `${name} x${s}`, run: () => probes.probe_stream_f32(ptr, len, s) }));
+}
+
+/** The round-by-round bound of `streamCandidates`: a function of the round, for pairedRatio. */
+export function readBound(t, name) {
+  return (r) => Math.min(...STREAMS.map((s) => t[`${name} x${s}`].samples[r]));
+}
+
+/** The median over the rounds of a function of the round. */
+export function medianOver(t, f) {
+  return pairedRatio(t, f, () => 1);
+}
+
 /** A plain-text table with right-aligned numeric columns. */
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));

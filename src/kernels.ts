@@ -64,8 +64,8 @@ export interface Probes {
   probe_chains_f32(iters: number): number;
   /** 8 accumulators of distinct products, a GEMM tile's pattern: 64·iters flops; p → 48 readable floats. */
   probe_tile_f32(iters: number, p: number): number;
-  /** Reads n floats (n a multiple of 32) once. */
-  probe_stream_f32(p: number, n: number): number;
+  /** Reads n floats (n a multiple of 32) once, as `streams` (1, 2, 4 or 8) equal parts side by side. */
+  probe_stream_f32(p: number, n: number, streams: number): number;
 }
 
 /** Operation codes of `binary_f32`. */

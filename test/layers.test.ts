@@ -17,6 +17,15 @@ describe.each(PATHS)("layer objects on %s", (path) => {
     const X = be.tensor(x, [m, k]);
     expectClose(a.forward(X).toFloat32Array(), want, tol, "in_out");
     expectClose(t.forward(X).toFloat32Array(), want, tol, "out_in");
+    // one input row against [out,in] weights is a matrix-vector product over the weights' rows,
+    // with the bias taken per row (40 rows: the quarter-split path)
+    const w1 = randomF32(40 * k, 4), b1 = randomF32(40, 5), x1 = randomF32(k, 6);
+    const one = new Linear(be, be.tensor(w1, [40, k]), be.tensor(b1), { layout: "out_in" });
+    const w1T = new Float32Array(k * 40);
+    for (let i = 0; i < k; i++) for (let j = 0; j < 40; j++) w1T[i * 40 + j] = w1[j * k + i];
+    const r1 = refMatmul(x1, w1T, 1, k, 40, false, b1);
+    expectClose(one.forward(be.tensor(x1, [1, k])).toFloat32Array(), r1.c, r1.tol, "out_in, one row");
+    one.dispose();
     expect(() => new Linear(be, be.tensor(w, [k, n]), be.zeros([n + 1]))).toThrow("Linear: bias [14] does not match 13 outputs");
     expect(() => new Linear(be, w, b)).toThrow(ShapeError);
     a.dispose(); t.dispose();

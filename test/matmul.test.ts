@@ -55,7 +55,7 @@ describe.each(PATHS)("matmul on %s", (path) => {
 
   it("adds a bias over rows in dense: X·W + b, including the streaming and edge paths", async () => {
     const be = await backend(path);
-    for (const [m, k, n] of [[32, 3, 128], [7, 33, 17], [1, 65, 40], [9, 20, 1], [13, 1030, 1], [3, 0, 5]] as const) {
+    for (const [m, k, n] of [[32, 3, 128], [7, 33, 17], [1, 65, 40], [9, 20, 1], [43, 20, 1], [13, 1030, 1], [3, 0, 5]] as const) {
       const x = randomF32(m * k, 7 + m), w = randomF32(k * n, 8 + n), bias = randomF32(n, 9);
       const Y = be.dense(be.tensor(x, [m, k]), be.tensor(w, [k, n]), be.tensor(bias));
       expect(Y.shape).toEqual([m, n]);
