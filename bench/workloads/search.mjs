@@ -5,7 +5,7 @@
 // that reaches recall 0.99 on both.
 import { VectorIndex } from "../../dist/index.js";
 import { clusteredFloats, randomFloats } from "../data.mjs";
-import { markdownTable, medianOver, pairedRatio, readBound, streamCandidates } from "../harness.mjs";
+import { STREAMS, markdownTable, medianOver, pairedRatio, readBound, streamCandidates } from "../harness.mjs";
 
 const RERANK_DEPTHS = [0, 10, 20, 50, 100];
 
@@ -100,7 +100,7 @@ export const searchWorkload = {
       }
       const t = await measure(cands, opts);
       for (const x of peerTensors) x.dispose();
-      const entry = { n, dim, qps: {}, boundQps: {}, ofBound: {}, batchVsTfjs: {}, i8: { rerank: depth, recall: recalls, qps: {}, vsF32: {} }, speedUp: { single: {}, batch: {} } };
+      const entry = { n, dim, qps: {}, boundQps: {}, streamMs: {}, ofBound: {}, batchVsTfjs: {}, i8: { rerank: depth, recall: recalls, qps: {}, vsF32: {} }, speedUp: { single: {}, batch: {} } };
       for (const kind of ["single", "batch"]) { // over the JS path, for the chart
         if (!t[`js ${kind}`]) continue;
         for (const x of [...(peers ? ["tfjs-wasm"] : []), ...wasm]) entry.speedUp[kind][x] = pairedRatio(t, `js ${kind}`, `${x} ${kind}`);
@@ -116,6 +116,7 @@ export const searchWorkload = {
         row.push(single.toFixed(1), Number.isNaN(batch) ? "—" : batch.toFixed(0));
         if (p !== "js") {
           entry.boundQps[p] = 1000 / medianOver(t, readBound(t, `${p} stream`));
+          entry.streamMs[p] = Object.fromEntries(STREAMS.map((s) => [s, t[`${p} stream x${s}`].median]));
           entry.ofBound[p] = pairedRatio(t, readBound(t, `${p} stream`), `${p} single`);
           if (peers) entry.batchVsTfjs[p] = pairedRatio(t, "tfjs-wasm batch", `${p} batch`);
           row.push(`${entry.boundQps[p].toFixed(1)} (${Math.round(100 * entry.ofBound[p])}%)`);
@@ -147,6 +148,9 @@ export const searchWorkload = {
       return `${frac >= 0.9 ? "meets" : "MISSES"} the single-query bar on ${p}: ${Math.round(100 * frac)}% of the bandwidth bound (≥ 90%); batch ${e.qps[p].batch.toFixed(0)} queries/s (≥ 600)${vsPeer}; ` +
         `i8 with rerank ${e.i8.rerank}: ${i8.toFixed(2)}× the f32 single-query rate (≥ 3×) ${i8 >= 3 ? "meets" : "MISSES"}`;
     }));
+    for (const e of data) for (const p of paths.filter((x) => x !== "js")) {
+      summary.push(`reading the ${e.n}×${e.dim} table once on ${p} as 1, 2, 4, 8 streams side by side: ${STREAMS.map((s) => e.streamMs[p][s].toFixed(2)).join(", ")} ms`);
+    }
     if (recallRows.length) {
       summary.push(`int8 recall@10 against exact f32 (64 queries) by re-ranking depth:\n\n${markdownTable(["corpus", ...RERANK_DEPTHS.map((r) => `rerank ${r}`)], recallRows)}`);
     }
