@@ -2,7 +2,8 @@
 // [-127, 127] with one f32 scale each; queries hold int16 codes (the wrapper keeps them within
 // ±2047 so i32 sums cannot overflow). Each 16 codes are sign-extended to i16 and multiplied
 // pairwise into i32 lanes (i32x4.dot_i16x8_s: one pmaddwd on x86), sharing the query's loads
-// between two rows. Rows are zero-padded to `stride` codes, a multiple of 32: no tails.
+// between two adjacent rows (a batch) or four rows from the table's four quarters (one query).
+// Rows are zero-padded to `stride` codes, a multiple of 32: no tails.
 
 /** Rows per block: a block of codes stays in L2 while every query of a batch passes over it. */
 const BLOCK_ROWS = 256;
