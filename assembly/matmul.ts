@@ -135,41 +135,42 @@ function gemvRows(mat: usize, x: usize, y: usize, rows: i32, k: i32, bias: usize
   // faster than three rows of two vectors; eight rows spilled and were 20 % slower. The six
   // come from the six sixths of M, so each is a stream that runs on through its sixth (six
   // adjacent rows start six short streams every step: 1536 × 1536 took 1.2-1.3× as long).
-  const sharedRows = k >= 1024;
-  const sixth = rows / 6, gap = <usize>sixth * rowBytes;
-  for (; sharedRows && i < sixth; i++) {
-    const r0 = mat + <usize>i * rowBytes, r1 = r0 + gap, r2 = r1 + gap;
-    const r3 = r2 + gap, r4 = r3 + gap, r5 = r4 + gap;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
-    let p = 0;
-    for (; p + 4 <= k; p += 4) {
-      const o = <usize>p << 2;
-      const xv = v128.load(x + o);
-      a0 = madd(v128.load(r0 + o), xv, a0); a1 = madd(v128.load(r1 + o), xv, a1);
-      a2 = madd(v128.load(r2 + o), xv, a2); a3 = madd(v128.load(r3 + o), xv, a3);
-      a4 = madd(v128.load(r4 + o), xv, a4); a5 = madd(v128.load(r5 + o), xv, a5);
+  if (k >= 1024) {
+    const sixth = rows / 6, gap = <usize>sixth * rowBytes;
+    for (; i < sixth; i++) {
+      const r0 = mat + <usize>i * rowBytes, r1 = r0 + gap, r2 = r1 + gap;
+      const r3 = r2 + gap, r4 = r3 + gap, r5 = r4 + gap;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const xv = v128.load(x + o);
+        a0 = madd(v128.load(r0 + o), xv, a0); a1 = madd(v128.load(r1 + o), xv, a1);
+        a2 = madd(v128.load(r2 + o), xv, a2); a3 = madd(v128.load(r3 + o), xv, a3);
+        a4 = madd(v128.load(r4 + o), xv, a4); a5 = madd(v128.load(r5 + o), xv, a5);
+      }
+      let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3), s4 = hsum(a4), s5 = hsum(a5);
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        const xp = load<f32>(x + o);
+        s0 += load<f32>(r0 + o) * xp; s1 += load<f32>(r1 + o) * xp; s2 += load<f32>(r2 + o) * xp;
+        s3 += load<f32>(r3 + o) * xp; s4 += load<f32>(r4 + o) * xp; s5 += load<f32>(r5 + o) * xp;
+      }
+      storeDot(y, bias, biasStride, i, s0); storeDot(y, bias, biasStride, i + sixth, s1); storeDot(y, bias, biasStride, i + 2 * sixth, s2);
+      storeDot(y, bias, biasStride, i + 3 * sixth, s3); storeDot(y, bias, biasStride, i + 4 * sixth, s4); storeDot(y, bias, biasStride, i + 5 * sixth, s5);
     }
-    let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3), s4 = hsum(a4), s5 = hsum(a5);
-    for (; p < k; p++) {
-      const o = <usize>p << 2;
-      const xp = load<f32>(x + o);
-      s0 += load<f32>(r0 + o) * xp; s1 += load<f32>(r1 + o) * xp; s2 += load<f32>(r2 + o) * xp;
-      s3 += load<f32>(r3 + o) * xp; s4 += load<f32>(r4 + o) * xp; s5 += load<f32>(r5 + o) * xp;
-    }
-    storeDot(y, bias, biasStride, i, s0); storeDot(y, bias, biasStride, i + sixth, s1); storeDot(y, bias, biasStride, i + 2 * sixth, s2);
-    storeDot(y, bias, biasStride, i + 3 * sixth, s3); storeDot(y, bias, biasStride, i + 4 * sixth, s4); storeDot(y, bias, biasStride, i + 5 * sixth, s5);
-  }
-  if (sharedRows) i = 6 * sixth;
-  if (!sharedRows && rows >= 16) {
+    i = 6 * sixth;
+  } else if (rows >= 16) {
     // Short rows (an embedding table: 100k × 384) go one from each quarter of the matrix per
     // step, sharing the loads of x. DRAM gives one core more bandwidth over several streams
     // far apart (1, 2, 4, 8 streams of plain reads: 9.6, 11.2, 13.8, 14.6 GB/s here): this reads
     // the table 1.3-1.5× faster than row after row, as fast as eight streams. (Four adjacent
-    // rows side by side are one stream to the prefetcher, and were 1.7× slower.)
-    const q = rows >> 2;
+    // rows side by side are four short streams the prefetcher must pick up again every step,
+    // and were 1.7× slower.)
+    const q = rows >> 2, gap = <usize>q * rowBytes;
     for (; i < q; i++) {
-      const r0 = mat + <usize>i * rowBytes, r1 = r0 + <usize>q * rowBytes, r2 = r1 + <usize>q * rowBytes, r3 = r2 + <usize>q * rowBytes;
+      const r0 = mat + <usize>i * rowBytes, r1 = r0 + gap, r2 = r1 + gap, r3 = r2 + gap;
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
       let p = 0;
@@ -209,10 +210,10 @@ function gemvRows(mat: usize, x: usize, y: usize, rows: i32, k: i32, bias: usize
 function vecmat(x: usize, b: usize, y: usize, k: i32, n: i32, bias: usize): void {
   const ldb = <usize>n << 2;
   if (bias) memory.copy(y, bias, ldb); else memory.fill(y, 0, ldb);
-  const q = k >> 2, gap = <usize>q * ldb;
+  const q = k >> 2, gap = <usize>q * ldb, xq = <usize>q << 2;
   for (let p = 0; p < q; p++) {
     const r0 = b + <usize>p * ldb, r1 = r0 + gap, r2 = r1 + gap, r3 = r2 + gap;
-    const xp = x + (<usize>p << 2), xq = <usize>q << 2;
+    const xp = x + (<usize>p << 2);
     axpy4(load<f32>(xp), load<f32>(xp + xq), load<f32>(xp + 2 * xq), load<f32>(xp + 3 * xq), r0, r1, r2, r3, y, n);
   }
   for (let p = 4 * q; p < k; p++) axpy_f32(load<f32>(x + (<usize>p << 2)), b + <usize>p * ldb, y, y, n); // the last k % 4 rows
