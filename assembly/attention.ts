@@ -2,7 +2,7 @@
 // (streaming) softmax, so memory is O(seq·d) and the seq × seq score matrix never exists.
 // Both products run on the GEMM micro-kernel: Kᵀ and V are packed once per call, each block of
 // queries once, and the probabilities are written straight into the packed layout P·V reads.
-import { MR, NR, roundUp, align64, microKernel, packRows, packB } from "./gemm";
+import { MR, NR, roundUp, align64, microKernel, narrowKernel, packRows, packB } from "./gemm";
 import { expUpTo88, hmax, hsum } from "./simd";
 
 const BQ: i32 = MR * 16; // queries per block
@@ -78,8 +78,10 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
       // acc += P · V_blk
       for (let ir = 0; ir < bq; ir += MR) {
         for (let jr = 0; jr < dv; jr += NR) {
-          microKernel(bk, probs + <usize>(ir * bk) * 4, packedV + <usize>(jr * sk + j0 * NR) * 4,
-            acc + <usize>(ir * dvp + jr) * 4, <usize>dvp * 4, false, 0);
+          const pp = probs + <usize>(ir * bk) * 4, pv = packedV + <usize>(jr * sk + j0 * NR) * 4;
+          const pacc = acc + <usize>(ir * dvp + jr) * 4;
+          if (dv - jr <= 4) narrowKernel(bk, pp, pv, pacc, <usize>dvp * 4, false, 0); // dv = 64 in the FMA build
+          else microKernel(bk, pp, pv, pacc, <usize>dvp * 4, false, 0);
         }
       }
     }

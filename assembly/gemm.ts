@@ -24,6 +24,18 @@ export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-480 KiB) sta
   else kernel5x8(kc, pa, pb, c, ldc, first, bias);
 }
 
+/**
+ * The MR×4 tile of the first four columns of a B sliver, written or added like `microKernel`'s:
+ * for the last tile of a row of tiles when at most four columns are left (n = 64 leaves four
+ * in the FMA build's 12-wide slivers), where the full kernel would spend two thirds of its
+ * multiply-adds on padding.
+ */
+// @ts-ignore: decorator
+@inline export function narrowKernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) kernel3x4(kc, pa, pb, c, ldc, first, bias);
+  else kernel5x4(kc, pa, pb, c, ldc, first, bias);
+}
+
 /** Writes (first k-block: plus bias) or adds the mr×nr corner of an edge tile into C. */
 export function storeEdge(tile: usize, c: usize, ldc: usize, mr: i32, nr: i32, first: bool, bias: usize): void {
   for (let i = 0; i < mr; i++) {
@@ -135,6 +147,59 @@ export function packRows(src: usize, ld: i32, rows: i32, pc: i32, kc: i32, width
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
   v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32);
   v128.store(c2, c20); v128.store(c2, c21, 16); v128.store(c2, c22, 32);
+}
+
+/**
+ * 3×4 tile of a 12-wide sliver (the FMA build's narrow edge). Even and odd k go to separate
+ * accumulators: three chains alone would wait on the multiply-add's latency.
+ */
+function kernel3x4(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0);
+  const end = pb + <usize>(kc & ~1) * 48;
+  while (pb < end) {
+    const b = v128.load(pb), e = v128.load(pb, 48);
+    c0 = madd(v128.load32_splat(pa), b, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b, c2);
+    d0 = madd(v128.load32_splat(pa, 12), e, d0);
+    d1 = madd(v128.load32_splat(pa, 16), e, d1);
+    d2 = madd(v128.load32_splat(pa, 20), e, d2);
+    pa += 24; pb += 96;
+  }
+  if (kc & 1) {
+    const b = v128.load(pb);
+    c0 = madd(v128.load32_splat(pa), b, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b, c2);
+  }
+  storeRow4(c, ldc, 0, f32x4.add(c0, d0), first, bias);
+  storeRow4(c, ldc, 1, f32x4.add(c1, d1), first, bias);
+  storeRow4(c, ldc, 2, f32x4.add(c2, d2), first, bias);
+}
+
+/** 5×4 tile of an 8-wide sliver (the mul+add build's narrow edge). */
+function kernel5x4(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c4 = f32x4.splat(0);
+  const end = pb + <usize>kc * 32;
+  while (pb < end) {
+    const b = v128.load(pb), av = v128.load(pa);
+    c0 = madd(v128.shuffle<f32>(av, av, 0, 0, 0, 0), b, c0);
+    c1 = madd(v128.shuffle<f32>(av, av, 1, 1, 1, 1), b, c1);
+    c2 = madd(v128.shuffle<f32>(av, av, 2, 2, 2, 2), b, c2);
+    c3 = madd(v128.shuffle<f32>(av, av, 3, 3, 3, 3), b, c3);
+    c4 = madd(v128.load32_splat(pa, 16), b, c4);
+    pa += 20; pb += 32;
+  }
+  storeRow4(c, ldc, 0, c0, first, bias); storeRow4(c, ldc, 1, c1, first, bias); storeRow4(c, ldc, 2, c2, first, bias);
+  storeRow4(c, ldc, 3, c3, first, bias); storeRow4(c, ldc, 4, c4, first, bias);
+}
+
+/** Row `i` of C = v, plus C (not first) or the bias (first). */
+// @ts-ignore: decorator
+@inline function storeRow4(c: usize, ldc: usize, i: i32, v: v128, first: bool, bias: usize): void {
+  const row = c + <usize>i * ldc;
+  v128.store(row, first ? (bias ? f32x4.add(v, v128.load(bias)) : v) : f32x4.add(v, v128.load(row)));
 }
 
 /**
