@@ -2,11 +2,14 @@
 // The multiply-add peak is the larger of two probes: long chains (which FMA saturates) and
 // the accumulator pattern of a GEMM tile (which separate mul + add needs). Every product is
 // distinct: V8 folds repeated x·c into one multiply, which would inflate the mul + add figure.
-import { madd, hsum } from "./simd";
+import { hsum, lanes, madd } from "./simd";
+
+const CHAIN_A = memory.data<f32>([0.999999]);
+const CHAIN_B = memory.data<f32>([1e-7]);
 
 /** 10 independent chains s = s·a + b: 80·iters flops. Returns a sum so nothing is optimised away. */
 export function probe_chains_f32(iters: i32): f32 {
-  const a = f32x4.splat(0.999999), b = f32x4.splat(1e-7);
+  const a = lanes(CHAIN_A), b = lanes(CHAIN_B); // from memory: see `lanes`
   let s0 = f32x4.splat(1), s1 = f32x4.splat(2), s2 = f32x4.splat(3), s3 = f32x4.splat(4), s4 = f32x4.splat(5);
   let s5 = f32x4.splat(6), s6 = f32x4.splat(7), s7 = f32x4.splat(8), s8 = f32x4.splat(9), s9 = f32x4.splat(10);
   for (let i = 0; i < iters; i++) {

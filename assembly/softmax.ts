@@ -80,9 +80,9 @@ export function exp_f32(a: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
-    const x0 = v128.load(a + o), x1 = v128.load(a + o, 16);
-    v128.store(out + o, exp4(x0));
-    v128.store(out + o, exp4(x1), 16);
+    const y0 = exp4(v128.load(a + o)), y1 = exp4(v128.load(a + o, 16)); // both before the stores: see activateRows
+    v128.store(out + o, y0);
+    v128.store(out + o, y1, 16);
   }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
