@@ -28,6 +28,24 @@ describe.each(PATHS)("vector ops on %s", (path) => {
     expect(be.cosineSimilarity([1, 0], [0, 1])).toBe(0);
   });
 
+  it("dot, norm and cosine of typed arrays (copied in without tensors) equal those of tensors, free what they take, and report bad lengths", async () => {
+    const be = await backend(path);
+    const a = randomF32(1537, 3), b = randomF32(1537, 4);
+    const A = be.tensor(a), B = be.tensor(b);
+    const live = be.memoryStats().liveBytes;
+    expect(be.dot(a, b)).toBe(be.dot(A, B));
+    expect(be.norm(a)).toBe(be.norm(A));
+    expect(be.cosineSimilarity(a, b)).toBe(be.cosineSimilarity(A, B));
+    expect(be.dot(Float64Array.from(a), b)).toBe(be.dot(A, B)); // float64 converted on the way in
+    expect(be.dot(be.heap.f32(A.ptr(), a.length), b)).toBe(be.dot(A, B)); // a view of the backend's own memory
+    expect(be.cosineSimilarity(new Float32Array(3), Float32Array.of(1, 2, 3))).toBe(0);
+    expect(be.memoryStats().liveBytes).toBe(live);
+    expect(() => be.dot(a, b.subarray(1))).toThrow("dot: [1537] · [1536]: lengths 1537 and 1536 differ");
+    expect(() => be.cosineSimilarity(new Float32Array(2), new Float32Array(3))).toThrow("cosineSimilarity: [2] · [3]: lengths 2 and 3 differ");
+    expect(be.memoryStats().liveBytes).toBe(live);
+    A.dispose(); B.dispose();
+  });
+
   it("norm survives values whose squares overflow or underflow float32", async () => {
     const be = await backend(path);
     expect(be.norm([3e20, 4e20])).toBeCloseTo(5e20, -14);
