@@ -27,10 +27,11 @@
 
 /**
  * Four lanes of the f32 constant at `p`. Loops take their constants from memory, not as v128
- * constants: V8's current wasm compiler (Node 22 and 24, today's Chrome) rebuilds a v128
- * constant at every use inside a loop, three instructions each, where a constant in memory is
- * one broadcast load, which V8 shares between uses with no store in between. Under Node 24,
- * softmax took 1.6× as long and gelu 1.7× with v128 constants; Node 20 runs both forms alike.
+ * constants: V8's newer wasm compiler (Node 24's V8 13.6, Chromium 156; not Node 20 or 22)
+ * rebuilds a v128 constant at every use inside a loop, three instructions each, where a
+ * constant in memory is one broadcast load, which V8 shares between uses with no store in
+ * between. Softmax and gelu took 1.6-1.9× as long under Node 24 and 1.2-1.4× in Chromium with
+ * v128 constants; Node 20 and 22 run both forms alike.
  */
 // @ts-ignore: decorator
 @inline export function lanes(p: usize): v128 {
