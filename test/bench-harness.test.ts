@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: the bench is plain JS without type declarations
-import { measure, pairedRatio } from "../bench/harness.mjs";
+import { measure, pairedRatio, percent } from "../bench/harness.mjs";
 
 describe("bench harness", () => {
   it("pairedRatio is the median of per-round ratios, so drift shared by a round cancels", () => {
@@ -12,6 +12,12 @@ describe("bench harness", () => {
     expect(pairedRatio(t, "c", "a")).toBe(0.5);
     // functions of the round stand for derived figures (a round's peak, the faster of two candidates)
     expect(pairedRatio(t, (r: number) => Math.min(t.a.samples[r], t.c.samples[r]), "b")).toBe(1);
+  });
+
+  it("percent shows a figure just under a bar as under it on the bar lines", () => {
+    expect(percent(0.8977686785142538)).toBe("90%"); // tables: whole percent
+    expect(percent(0.8977686785142538, 1)).toBe("89.8%"); // bar lines: one decimal
+    expect(percent(1.0516, 1)).toBe("105.2%");
   });
 
   it("measure alternates candidates and returns one sample per round for each", async () => {

@@ -5,7 +5,7 @@
 // drifts by ±10-25 %).
 import { randomTensor } from "../data.mjs";
 import { models, ortCandidate } from "../onnx.mjs";
-import { pairedRatio, readBound, streamCandidates } from "../harness.mjs";
+import { pairedRatio, percent, readBound, streamCandidates } from "../harness.mjs";
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
   [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [1536, 1536, 1],
@@ -111,7 +111,7 @@ export const matmulWorkload = {
         entry.ofPeak[p] = pairedRatio(t, () => flops, (r) => t[p].samples[r] * peakIn(r));
         row.push(Number.isFinite(entry.vsJs[p]) ? `${fmt(entry.vsJs[p])}×` : "—");
         if (peers) row.push(`${entry.vsTfjsWasm[p].toFixed(2)}×`);
-        row.push(`${Math.round(100 * entry.ofPeak[p])}%`);
+        row.push(percent(entry.ofPeak[p]));
         if (streaming) {
           entry.vsStream = { ...entry.vsStream, [p]: pairedRatio(t, p, readBound(t, `${p}:stream`)) };
           row[row.length - 1] += ` (${entry.vsStream[p].toFixed(2)}× stream)`;
@@ -156,7 +156,7 @@ function barCheck(shapes, wasmPaths) {
     for (const p of wasmPaths) {
       if (s.m === s.k && s.k === s.n && s.n >= 512) {
         const ok = s.ofPeak[p] >= 0.85 && s.vsJs[p] >= 20;
-        out.push(`${ok ? "meets" : "MISSES"} the bar at n=${s.n} on ${p}: ${Math.round(100 * s.ofPeak[p])}% of peak (≥ 85%), ` +
+        out.push(`${ok ? "meets" : "MISSES"} the bar at n=${s.n} on ${p}: ${percent(s.ofPeak[p], 1)} of peak (≥ 85%), ` +
           `${Number.isFinite(s.vsJs[p]) ? s.vsJs[p].toFixed(1) + "×" : "not measured against"} js (≥ 20×)`);
       } else if (s.vsStream && s.k === 1536) {
         out.push(`${s.vsStream[p] <= 1.25 ? "meets" : "MISSES"} the bar for ${s.m}×${s.k}×${s.n} on ${p}: ` +

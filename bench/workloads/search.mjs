@@ -5,7 +5,7 @@
 // that reaches recall 0.99 on both.
 import { VectorIndex } from "../../dist/index.js";
 import { clusteredFloats, randomFloats } from "../data.mjs";
-import { STREAMS, markdownTable, medianOver, pairedRatio, readBound, streamCandidates } from "../harness.mjs";
+import { STREAMS, markdownTable, medianOver, pairedRatio, percent, readBound, streamCandidates } from "../harness.mjs";
 
 const RERANK_DEPTHS = [0, 10, 20, 50, 100];
 
@@ -119,7 +119,7 @@ export const searchWorkload = {
           entry.streamMs[p] = Object.fromEntries(STREAMS.map((s) => [s, t[`${p} stream x${s}`].median]));
           entry.ofBound[p] = pairedRatio(t, readBound(t, `${p} stream`), `${p} single`);
           if (peers) entry.batchVsTfjs[p] = pairedRatio(t, "tfjs-wasm batch", `${p} batch`);
-          row.push(`${entry.boundQps[p].toFixed(1)} (${Math.round(100 * entry.ofBound[p])}%)`);
+          row.push(`${entry.boundQps[p].toFixed(1)} (${percent(entry.ofBound[p])})`);
         }
       }
       rows.push(row);
@@ -145,7 +145,7 @@ export const searchWorkload = {
       const frac = e.ofBound[p];
       const vsPeer = peers ? `, ${e.batchVsTfjs[p].toFixed(2)}× tfjs-backend-wasm (≥ 1.8×)` : "";
       const i8 = e.i8.vsF32[p];
-      return `${frac >= 0.9 ? "meets" : "MISSES"} the single-query bar on ${p}: ${Math.round(100 * frac)}% of the bandwidth bound (≥ 90%); batch ${e.qps[p].batch.toFixed(0)} queries/s (≥ 600)${vsPeer}; ` +
+      return `${frac >= 0.9 ? "meets" : "MISSES"} the single-query bar on ${p}: ${percent(frac, 1)} of the bandwidth bound (≥ 90%); batch ${e.qps[p].batch.toFixed(0)} queries/s (≥ 600)${vsPeer}; ` +
         `i8 with rerank ${e.i8.rerank}: ${i8.toFixed(2)}× the f32 single-query rate (≥ 3×) ${i8 >= 3 ? "meets" : "MISSES"}`;
     }));
     for (const e of data) for (const p of paths.filter((x) => x !== "js")) {
