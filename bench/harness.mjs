@@ -57,12 +57,12 @@ export function pairedRatio(t, num, den) {
   return ratios[rounds >> 1];
 }
 
-/** Stream counts of the read probe: DRAM serves one core faster over several streams. */
 /** A fraction as a percentage; the bar lines use one decimal, so a figure just under a bar (0.898 of 90 %) never reads as the bar. */
 export function percent(fraction, digits = 0) {
   return `${(100 * fraction).toFixed(digits)}%`;
 }
 
+/** Stream counts of the read probe: DRAM serves one core faster over several streams. */
 export const STREAMS = [1, 2, 4, 8];
 
 /**
