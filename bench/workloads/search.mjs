@@ -1,8 +1,8 @@
 // Cosine top-10 search over random normalised embeddings: one query at a time and batches of
 // 64, in queries/s, beside the bound memory bandwidth sets (one read of the index per query, the
-// fastest of the read probe over 1, 2, 4 and 8 streams, measured in the same rounds). Then int8 storage: its recall@10 against exact f32 search
-// on random and clustered data for several re-ranking depths, and its speed at the smallest depth
-// that reaches recall 0.99 on both.
+// fastest of the read probe over 1, 2, 4 and 8 streams, measured in the same rounds). Then int8
+// storage: its recall@10 against exact f32 search on random and clustered data for several
+// re-ranking depths, and its speed at the smallest depth that reaches recall 0.99 on both.
 import { VectorIndex } from "../../dist/index.js";
 import { clusteredFloats, randomFloats } from "../data.mjs";
 import { STREAMS, markdownTable, medianOver, pairedRatio, percent, readBound, streamCandidates } from "../harness.mjs";
