@@ -213,7 +213,9 @@ describe.each(PATHS)("int8 storage on %s", (path) => {
   it("the int8 scan kernel equals the integer dot product times the scales (odd row counts, several strides)", async () => {
     const be = await backend(path);
     const next = rng(9);
-    for (const [n, stride, nq] of [[1, 32, 1], [7, 64, 3], [515, 416, 2], [515, 416, 1], [18, 32, 1]]) { // one query over 16+ rows: by quarters
+    // One query over 16+ rows goes by quarters; a batch four queries at a time over row pairs,
+    // then the odd row and the last queries one by one.
+    for (const [n, stride, nq] of [[1, 32, 1], [7, 64, 3], [515, 416, 2], [515, 416, 1], [18, 32, 1], [515, 416, 6], [8, 64, 4]]) {
       const codes = Int8Array.from({ length: n * stride }, () => Math.round(next() * 127));
       const q = Int16Array.from({ length: nq * stride }, () => Math.round(next() * 4094));
       const scales = Float32Array.from({ length: n }, () => 0.01 + Math.abs(next()));
