@@ -95,9 +95,19 @@ export function activateBlock(kind: i32, p: usize, ld: i32, rows: i32, cols: i32
   for (let r = 0; r < rows; r++) {
     const row = p + <usize>r * <usize>ld * 4;
     let c = 0;
-    // Two vectors per step: independent chains V8's scheduler would otherwise not interleave.
-    // Both are computed before either is stored, so V8 loads each constant once per step (a
-    // store in between could alias the constants; loading them twice made Node 20 load-bound).
+    // Four vectors per step: independent chains the CPU can overlap (two per step: gelu, silu,
+    // tanh 5-20 % slower). All are computed before any is stored, so V8 loads each constant
+    // once per step (a store in between could alias the constants; loading them again made
+    // Node 20 load-bound).
+    for (; c + 16 <= cols; c += 16) {
+      const o = <usize>c << 2;
+      const y0 = act4(kind, v128.load(row + o)), y1 = act4(kind, v128.load(row + o, 16));
+      const y2 = act4(kind, v128.load(row + o, 32)), y3 = act4(kind, v128.load(row + o, 48));
+      v128.store(row + o, y0);
+      v128.store(row + o, y1, 16);
+      v128.store(row + o, y2, 32);
+      v128.store(row + o, y3, 48);
+    }
     for (; c + 8 <= cols; c += 8) {
       const o = <usize>c << 2;
       const y0 = act4(kind, v128.load(row + o)), y1 = act4(kind, v128.load(row + o, 16));

@@ -137,19 +137,21 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
   let sv = f32x4.splat(0); // one running sum: a second spilled (see softmax.ts)
   const step = <usize>MR * 4;
   j = 0;
-  for (; j + 8 <= n; j += 8) { // two independent exps per step
+  for (; j + 16 <= n; j += 16) { // four independent exps per step (see softmax.ts)
     const o = <usize>j << 2;
     const e0 = expUpTo88(f32x4.sub(v128.load(s + o), mvec)), e1 = expUpTo88(f32x4.sub(v128.load(s + o, 16), mvec));
-    let pj = p + <usize>j * step;
-    store<f32>(pj, f32x4.extract_lane(e0, 0)); pj += step;
-    store<f32>(pj, f32x4.extract_lane(e0, 1)); pj += step;
-    store<f32>(pj, f32x4.extract_lane(e0, 2)); pj += step;
-    store<f32>(pj, f32x4.extract_lane(e0, 3)); pj += step;
-    store<f32>(pj, f32x4.extract_lane(e1, 0)); pj += step;
-    store<f32>(pj, f32x4.extract_lane(e1, 1)); pj += step;
-    store<f32>(pj, f32x4.extract_lane(e1, 2)); pj += step;
-    store<f32>(pj, f32x4.extract_lane(e1, 3));
-    sv = f32x4.add(sv, f32x4.add(e0, e1));
+    const e2 = expUpTo88(f32x4.sub(v128.load(s + o, 32), mvec)), e3 = expUpTo88(f32x4.sub(v128.load(s + o, 48), mvec));
+    const pj = p + <usize>j * step;
+    storeColumn(pj, step, e0);
+    storeColumn(pj + 4 * step, step, e1);
+    storeColumn(pj + 8 * step, step, e2);
+    storeColumn(pj + 12 * step, step, e3);
+    sv = f32x4.add(sv, f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)));
+  }
+  for (; j + 4 <= n; j += 4) {
+    const e = expUpTo88(f32x4.sub(v128.load(s + (<usize>j << 2)), mvec));
+    storeColumn(p + <usize>j * step, step, e);
+    sv = f32x4.add(sv, e);
   }
   let sum = hsum(sv);
   for (; j < n; j++) {
@@ -168,4 +170,13 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
     store<f32>(sumPtr, load<f32>(sumPtr) + sum);
   }
   store<f32>(maxPtr, m);
+}
+
+/** The four lanes of v to p, p + step, p + 2·step, p + 3·step: a column of a packed sliver. */
+// @ts-ignore: decorator
+@inline function storeColumn(p: usize, step: usize, v: v128): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  store<f32>(p + step, f32x4.extract_lane(v, 1));
+  store<f32>(p + 2 * step, f32x4.extract_lane(v, 2));
+  store<f32>(p + 3 * step, f32x4.extract_lane(v, 3));
 }
