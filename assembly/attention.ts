@@ -2,15 +2,26 @@
 // (streaming) softmax, so memory is O(seq·d) and the seq × seq score matrix never exists.
 // Both products run on the GEMM micro-kernel: Kᵀ and V are packed once per call, each block of
 // queries once, and the probabilities are written straight into the packed layout P·V reads.
+// Up to FEW_QUERIES queries (a decoding step) skip the packing and go row by row.
 import { MR, NR, roundUp, align64, microKernel, narrowKernel, packRows, packB } from "./gemm";
-import { expUpTo88, hmax, hsum } from "./simd";
+import { expUpTo88, hmax, hsum, madd } from "./simd";
+import { softmaxRow } from "./softmax";
+import { axpy4, axpy_f32 } from "./vector";
 
 const BQ: i32 = MR * 16; // queries per block
 // (block sizes from 8 to 32 tiles measured within 5 %; long key blocks run P·V with a longer k)
 const BK: i32 = NR * 32; // keys per block
 
+/**
+ * Up to this many queries, each row is two streaming passes instead of the tiled kernel: its
+ * scores by dot products with K's rows, then the weighted sum of V's rows. A decoding step
+ * (one query against a KV cache) would otherwise pack all of K and V for one row.
+ */
+const FEW_QUERIES: i32 = 4;
+
 /** Scratch bytes `attention_f32` needs. */
 export function attention_work_bytes(sq: i32, sk: i32, d: i32, dv: i32): usize {
+  if (sq <= FEW_QUERIES) return align64(<usize>sk * 4); // one row of scores
   const dvp = roundUp(dv, NR);
   return align64(<usize>roundUp(sk, NR) * <usize>d * 4) // packed Kᵀ
     + align64(<usize>sk * <usize>dvp * 4)                 // packed V
@@ -32,6 +43,15 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
                               ldq: i32, ldk: i32, ldv: i32, ldo: i32, scale: f32, causal: bool,
                               mask: usize, ldm: i32, work: usize): void {
   if (sq == 0 || dv == 0) return;
+  const offset = sk - sq;
+  if (sq <= FEW_QUERIES) {
+    for (let i = 0; i < sq; i++) {
+      const limit = causal ? min(sk, i + offset + 1) : sk;
+      attendRow(q + <usize>i * <usize>ldq * 4, k, v, out + <usize>i * <usize>ldo * 4, max(limit, 0), d, dv, ldk, ldv,
+        scale, mask ? mask + <usize>i * <usize>ldm * 4 : 0, work);
+    }
+    return;
+  }
   const dvp = roundUp(dv, NR);
   const packedK = work;
   const packedV = packedK + align64(<usize>roundUp(sk, NR) * <usize>d * 4);
@@ -41,7 +61,6 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
   const acc = probs + align64(<usize>(BQ * BK) * 4);
   const rowMax = acc + align64(<usize>BQ * <usize>dvp * 4);
   const rowSum = rowMax + <usize>BQ * 4;
-  const offset = sk - sq;
 
   packRows(k, ldk, sk, 0, d, NR, packedK);
   packB(v, ldv, dv, 0, sk, packedV);
@@ -95,6 +114,50 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
       for (; c < dv; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>c << 2)) * inv);
     }
   }
+}
+
+/**
+ * out[0:dv] = softmax(q·K[0:n]ᵀ·scale + mask)·V[0:n] for one query over its n visible keys
+ * (rows ldk and ldv floats apart); `s` holds n scores. Zeros when n = 0 or every key is masked.
+ */
+function attendRow(q: usize, k: usize, v: usize, out: usize, n: i32, d: i32, dv: i32,
+                   ldk: i32, ldv: i32, scale: f32, mask: usize, s: usize): void {
+  memory.fill(out, 0, <usize>dv << 2);
+  if (n == 0) return;
+  const kb = <usize>ldk << 2, vb = <usize>ldv << 2;
+  // Four keys a step share each load of q.
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const k0 = k + <usize>j * kb, k1 = k0 + kb, k2 = k1 + kb, k3 = k2 + kb;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    let c = 0;
+    for (; c + 4 <= d; c += 4) {
+      const o = <usize>c << 2, x = v128.load(q + o);
+      a0 = madd(v128.load(k0 + o), x, a0); a1 = madd(v128.load(k1 + o), x, a1);
+      a2 = madd(v128.load(k2 + o), x, a2); a3 = madd(v128.load(k3 + o), x, a3);
+    }
+    let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+    for (; c < d; c++) {
+      const o = <usize>c << 2, x = load<f32>(q + o);
+      s0 += load<f32>(k0 + o) * x; s1 += load<f32>(k1 + o) * x; s2 += load<f32>(k2 + o) * x; s3 += load<f32>(k3 + o) * x;
+    }
+    const sj = s + (<usize>j << 2);
+    store<f32>(sj, s0 * scale); store<f32>(sj, s1 * scale, 4); store<f32>(sj, s2 * scale, 8); store<f32>(sj, s3 * scale, 12);
+  }
+  for (; j < n; j++) {
+    const kj = k + <usize>j * kb;
+    let t: f32 = 0;
+    for (let c = 0; c < d; c++) t += load<f32>(kj + (<usize>c << 2)) * load<f32>(q + (<usize>c << 2));
+    store<f32>(s + (<usize>j << 2), t * scale);
+  }
+  if (mask) for (let t = 0; t < n; t++) store<f32>(s + (<usize>t << 2), load<f32>(s + (<usize>t << 2)) + load<f32>(mask + (<usize>t << 2)));
+  softmaxRow(s, s, n);
+  j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const sj = s + (<usize>j << 2), v0 = v + <usize>j * vb;
+    axpy4(load<f32>(sj), load<f32>(sj, 4), load<f32>(sj, 8), load<f32>(sj, 12), v0, v0 + vb, v0 + 2 * vb, v0 + 3 * vb, out, dv);
+  }
+  for (; j < n; j++) axpy_f32(load<f32>(s + (<usize>j << 2)), v + <usize>j * vb, out, out, dv);
 }
 
 /** p[0:n] *= s. */

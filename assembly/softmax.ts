@@ -11,7 +11,8 @@ export function softmax_rows_f32(a: usize, out: usize, rows: i32, n: i32): void 
   for (let r = 0; r < rows; r++) softmaxRow(a + <usize>r * rowBytes, out + <usize>r * rowBytes, n);
 }
 
-function softmaxRow(x: usize, y: usize, n: i32): void {
+/** y[0:n] = softmax(x[0:n]) (y may equal x): one row of `softmax_rows_f32`. */
+export function softmaxRow(x: usize, y: usize, n: i32): void {
   if (n == 0) return;
   // Four running maxima: one would wait on maxps's latency at every step. Pseudo-max may pass
   // over a NaN; exp(NaN − max) then makes the whole row NaN all the same.

@@ -101,6 +101,7 @@ export const attentionWorkload = {
       data.push(entry);
       for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
     }
+    const decode = await decodeStep({ backends, paths, measure, progress, peers, opts, d });
     const wasm = paths.filter((p) => p !== "js");
     const header = ["shape", "tfjs-wasm (best)", "ort-wasm", "js fused", ...wasm.flatMap((p) => [`${p} fused`, "unfused", "unfused/fused", "extra MiB fused / unfused"])];
     const summary = data.filter((e) => e.seq >= 512).flatMap((e) => wasm.flatMap((p) => {
@@ -111,10 +112,51 @@ export const attentionWorkload = {
         ...(ort ? [`fused on ${p} at seq ${e.seq}: ${e.ortOverFused[p].toFixed(2)}× faster than onnxruntime-web's graph`] : []),
       ];
     }));
+    summary.push(...wasm.map((p) => `decoding step on ${p} (one query over ${decode.keys} cached keys): ${decode.us[p].toFixed(1)} µs` +
+      (peers ? `, ${decode.tfjsOverOurs[p].toFixed(2)}× faster than tfjs-backend-wasm's best composition (${decode.us["tfjs-wasm"].toFixed(1)} µs)` : "") + `; the pure-JS path ${decode.us.js.toFixed(1)} µs`));
     const chart = data.filter((e) => e.ms.js.fused).map((e) => ({ label: `seq ${e.seq}`, values: e.speedUp }));
-    return { header, rows, summary, data, chart };
+    return { header, rows, summary, data: [...data, { decode }], chart };
   },
 };
+
+/** One decoding step: a single query against 2048 cached keys and values (what a KV cache's `attend` runs). */
+async function decodeStep({ backends, paths, measure, progress, peers, opts, d }) {
+  const keys = 2048;
+  progress(`attention decoding step, ${keys} keys`);
+  const inputs = Object.fromEntries(paths.map((p) => [p, [randomTensor(backends[p], 1, d, 4), randomTensor(backends[p], keys, d, 5), randomTensor(backends[p], keys, d, 6)]]));
+  const ref = backends.js.attention(...inputs.js).toFloat32Array();
+  const cands = [];
+  for (const p of paths) {
+    const be = backends[p], [q, K, V] = inputs[p];
+    const diff = maxDiff(be.attention(q, K, V).toFloat32Array(), ref);
+    if (diff > 1e-5) throw new Error(`attention decoding step on ${p} differs from the JS path by ${diff}`);
+    cands.push({ name: p, run: () => be.attention(q, K, V).dispose() });
+  }
+  const peerTensors = [];
+  if (peers) {
+    const [q, k, v] = inputs.js.map((x) => peers.tensor("wasm", x.toFloat32Array(), x.shape));
+    peerTensors.push(q, k, v);
+    const tf = peers.tf, sc = 1 / Math.sqrt(d);
+    // both compositions, as for the full attention above; the faster one of each round counts
+    for (const transposeFirst of [true, false]) {
+      const step = () => peers.on("wasm", () => tf.tidy(() =>
+        tf.matMul(tf.softmax(tf.mul(transposeFirst ? tf.matMul(q, tf.transpose(k)) : tf.matMul(q, k, false, true), sc)), v)));
+      const got = step();
+      const diff = maxDiff(got.dataSync(), ref);
+      got.dispose();
+      if (diff > 1e-5) throw new Error(`tfjs-wasm attention decoding step differs by ${diff}`);
+      cands.push({ name: `tfjs-wasm ${transposeFirst ? "transpose" : "transposeB"}`, run: () => step().dispose() });
+    }
+  }
+  const t = await measure(cands, opts);
+  for (const x of peerTensors) x.dispose();
+  for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
+  const us = Object.fromEntries(paths.map((p) => [p, t[p].median * 1000]));
+  const tfjsIn = (r) => Math.min(t["tfjs-wasm transpose"].samples[r], t["tfjs-wasm transposeB"].samples[r]);
+  if (peers) us["tfjs-wasm"] = Math.min(t["tfjs-wasm transpose"].median, t["tfjs-wasm transposeB"].median) * 1000;
+  const tfjsOverOurs = peers ? Object.fromEntries(paths.map((p) => [p, pairedRatio(t, tfjsIn, p)])) : {};
+  return { keys, d, us, tfjsOverOurs };
+}
 
 const mib = (b) => (b / 2 ** 20).toFixed(b < 2 ** 20 ? 2 : 1);
 
