@@ -229,8 +229,9 @@ export class Backend {
       throw new ShapeError(`${op}: bias ${formatShape(bias.shape)} does not match the output width ${n} of ${sign}`);
     }
     const shape = A.rank === 1 ? (B.rank === 1 ? [] : [n]) : B.rank === 1 ? [m] : [m, n];
-    return this.withWork(this.kernels.matmul_work_bytes(m, k, n), (work) => this.produce(shape, (c) =>
-      this.kernels.matmul_f32(A.ptr(), B.ptr(), c, m, k, n, transB && B.rank === 2 ? 1 : 0, bias ? bias.ptr() : 0, act, work)));
+    const tB = transB && B.rank === 2 ? 1 : 0;
+    return this.withWork(this.kernels.matmul_work_bytes(m, k, n, tB), (work) => this.produce(shape, (c) =>
+      this.kernels.matmul_f32(A.ptr(), B.ptr(), c, m, k, n, tB, bias ? bias.ptr() : 0, act, work)));
   }
 
   /** The transpose of a matrix ([m,n] → [n,m]); vectors and scalars are copied unchanged. */

@@ -7,7 +7,7 @@ export interface Kernels {
   /** C = act(A·B or A·Bᵀ + bias over rows); see assembly/matmul.ts. transB 0 or 1, bias 0 for none, act 0 for none. */
   matmul_f32(a: number, b: number, c: number, m: number, k: number, n: number,
              transB: number, bias: number, act: number, work: number): void;
-  matmul_work_bytes(m: number, k: number, n: number): number;
+  matmul_work_bytes(m: number, k: number, n: number, transB: number): number;
   transpose_f32(a: number, out: number, m: number, n: number): void;
   dot_f32(a: number, b: number, n: number): number;
   norm_f32(a: number, n: number): number;

@@ -469,7 +469,7 @@ class F32Store {
     const qPtr = heap.alloc(q.length * 4);
     heap.f32(qPtr, q.length).set(q);
     return {
-      score: (first, count, sPtr) => be.withWork(kern.matmul_work_bytes(nq, dim, count), (work) =>
+      score: (first, count, sPtr) => be.withWork(kern.matmul_work_bytes(nq, dim, count, 1), (work) =>
         kern.matmul_f32(qPtr, this.#matrix.ptr + first * dim * 4, sPtr, nq, dim, count, 1, 0, 0, work)),
       dispose: () => heap.free(qPtr),
     };
