@@ -28,9 +28,10 @@ const ACT_SLIVERS: i32 = 8;
 /**
  * Up to this many rows, A·B (B not transposed) streams B once, each group of four of its rows
  * used for every row of A while in L1, instead of packing B for a few rows of work. Measured
- * against the packed product, 2 / 4 / 8 rows: B 4096² (DRAM) 0.22 / 0.29 / 0.45× the time,
- * B 1536² (L3) 0.5 / 0.6 / 0.7×, B 384×1536 (L2) 0.77 / 0.8 / 1.14×. (Bᵀ keeps the packed
- * product: streaming it once per row of A would read a search table several times.)
+ * against the packed product, 2 / 4 / 8 rows (one row of X per pass over B): B 4096² (DRAM)
+ * 0.22 / 0.29 / 0.45× the time, B 1536² (L3) 0.5 / 0.6 / 0.7×, B 384×1536 (L2) 0.77 / 0.8 /
+ * 1.14×; two rows per pass made that 0.78× at 8 rows. (Bᵀ keeps the packed product: streaming
+ * it once per row of A would read a search table several times.)
  */
 const STREAM_ROWS: i32 = 8;
 
@@ -221,7 +222,8 @@ function gemvRows(mat: usize, x: usize, y: usize, rows: i32, k: i32, bias: usize
  * Y = X·B (+ bias) for m rows of X (k floats each) and a row-major k×n B: Y's m rows (n floats
  * each) stay in cache while B is read once, four rows at a time, one from each quarter, so the
  * four are long sequential streams (four adjacent rows took 1.1× as long at 1536 × 1536); each
- * group of four serves every row of X while in L1.
+ * group of four serves every row of X while in L1, two rows of X per pass (one load of B for
+ * both: 1.05-1.6× the speed of one row per pass).
  */
 function vecmat(x: usize, b: usize, y: usize, m: i32, k: i32, n: i32, bias: usize): void {
   const ldb = <usize>n << 2, ldx = <usize>k << 2;
@@ -232,7 +234,9 @@ function vecmat(x: usize, b: usize, y: usize, m: i32, k: i32, n: i32, bias: usiz
   const q = k >> 2, gap = <usize>q * ldb, xq = <usize>q << 2;
   for (let p = 0; p < q; p++) {
     const r0 = b + <usize>p * ldb, r1 = r0 + gap, r2 = r1 + gap, r3 = r2 + gap;
-    for (let i = 0; i < m; i++) {
+    let i = 0;
+    for (; i + 2 <= m; i += 2) axpy4x2(x + <usize>i * ldx + (<usize>p << 2), ldx, xq, r0, r1, r2, r3, y + <usize>i * ldb, ldb, n);
+    if (i < m) {
       const xp = x + <usize>i * ldx + (<usize>p << 2);
       axpy4(load<f32>(xp), load<f32>(xp + xq), load<f32>(xp + 2 * xq), load<f32>(xp + 3 * xq), r0, r1, r2, r3, y + <usize>i * ldb, n);
     }
@@ -242,6 +246,35 @@ function vecmat(x: usize, b: usize, y: usize, m: i32, k: i32, n: i32, bias: usiz
       const yi = y + <usize>i * ldb;
       axpy_f32(load<f32>(x + <usize>i * ldx + (<usize>p << 2)), b + <usize>p * ldb, yi, yi, n);
     }
+  }
+}
+
+/**
+ * Two rows of Y (at y, y + ldy) += their rows of X's four coefficients (at xp + t·xq, and ldx
+ * further) times rows r0..r3: each vector of B loaded once for both rows.
+ */
+// @ts-ignore: decorator
+@inline function axpy4x2(xp: usize, ldx: usize, xq: usize, r0: usize, r1: usize, r2: usize, r3: usize, y: usize, ldy: usize, n: i32): void {
+  const a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp + xq), a2 = v128.load32_splat(xp + 2 * xq), a3 = v128.load32_splat(xp + 3 * xq);
+  const xp2 = xp + ldx;
+  const b0 = v128.load32_splat(xp2), b1 = v128.load32_splat(xp2 + xq), b2 = v128.load32_splat(xp2 + 2 * xq), b3 = v128.load32_splat(xp2 + 3 * xq);
+  const y2 = y + ldy;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    let v = v128.load(r0 + o);
+    let s = madd(a0, v, v128.load(y + o)), t = madd(b0, v, v128.load(y2 + o));
+    v = v128.load(r1 + o); s = madd(a1, v, s); t = madd(b1, v, t);
+    v = v128.load(r2 + o); s = madd(a2, v, s); t = madd(b2, v, t);
+    v = v128.load(r3 + o); s = madd(a3, v, s); t = madd(b3, v, t);
+    v128.store(y + o, s);
+    v128.store(y2 + o, t);
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    const v0 = load<f32>(r0 + o), v1 = load<f32>(r1 + o), v2 = load<f32>(r2 + o), v3 = load<f32>(r3 + o);
+    store<f32>(y + o, load<f32>(y + o) + f32x4.extract_lane(a0, 0) * v0 + f32x4.extract_lane(a1, 0) * v1 + f32x4.extract_lane(a2, 0) * v2 + f32x4.extract_lane(a3, 0) * v3);
+    store<f32>(y2 + o, load<f32>(y2 + o) + f32x4.extract_lane(b0, 0) * v0 + f32x4.extract_lane(b1, 0) * v1 + f32x4.extract_lane(b2, 0) * v2 + f32x4.extract_lane(b3, 0) * v3);
   }
 }
 

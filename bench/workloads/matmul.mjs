@@ -8,8 +8,9 @@ import { models, ortCandidate } from "../onnx.mjs";
 import { pairedRatio, percent, readBound, streamCandidates } from "../harness.mjs";
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
-  [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [1536, 1536, 1],
+  [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [4, 1536, 1536], [1536, 1536, 1],
   [4096, 4096, 1]]; // 64 MiB: past the last-level cache, where matrix-vector is bound by DRAM
+// 4×1536×1536: a layer over a few rows (a decoding batch), which streams B once like a vector
 const PEAK_ITERS = 100_000;
 
 /** Largest difference from a float64 product, relative to the largest |entry|: checked before timing. */
@@ -77,13 +78,13 @@ export const matmulWorkload = {
         const ref = backends.js.matmul(...inputs.js).toFloat32Array();
         peerCands.push({ ...await ortCandidate(ort, "ort-wasm", models.matmul(m, k, n), "c", { a: [A, [m, k]], b: [B, [k, n]] }, ref), tensors: [] });
       }
-      const streaming = m === 1 || n === 1;
+      const streaming = m <= 4 || n === 1; // B (or A, for one column) read once: show the stream bound
       const cands = [
         ...paths.filter((p) => !(p === "js" && skipJs)).map((p) => ({ name: p, run: () => backends[p].matmul(...inputs[p]).dispose() })),
         ...peerCands,
         ...probes,
         ...(streaming ? wasmPaths.flatMap((p) => {
-          const mat = inputs[p][m === 1 ? 1 : 0];
+          const mat = inputs[p][n === 1 ? 0 : 1];
           return streamCandidates(backends[p].probes, mat.ptr(), mat.size, `${p}:stream`);
         }) : []),
       ];
@@ -158,7 +159,7 @@ function barCheck(shapes, wasmPaths) {
         const ok = s.ofPeak[p] >= 0.85 && s.vsJs[p] >= 20;
         out.push(`${ok ? "meets" : "MISSES"} the bar at n=${s.n} on ${p}: ${percent(s.ofPeak[p], 1)} of peak (≥ 85%), ` +
           `${Number.isFinite(s.vsJs[p]) ? s.vsJs[p].toFixed(1) + "×" : "not measured against"} js (≥ 20×)`);
-      } else if (s.vsStream && s.k === 1536) {
+      } else if (s.vsStream && s.k === 1536 && (s.m === 1 || s.n === 1)) {
         out.push(`${s.vsStream[p] <= 1.25 ? "meets" : "MISSES"} the bar for ${s.m}×${s.k}×${s.n} on ${p}: ` +
           `${s.vsStream[p].toFixed(2)}× the stream time (≤ 1.25×)`);
       }
