@@ -81,19 +81,18 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
   }
   // lane t of sa / sb: row i / i+1 against query j+t
   const sa = laneSums(s0, s1, s2, s3), sb = laneSums(t0, t1, t2, t3);
-  const ld = <usize>ldo << 2;
-  let o = out + <usize>j * ld;
-  storeScore(o, rowScales, i, i32x4.extract_lane(sa, 0), load<f32>(qScales + (<usize>j << 2)));
-  storeScore(o, rowScales, i + 1, i32x4.extract_lane(sb, 0), load<f32>(qScales + (<usize>j << 2)));
-  o += ld;
-  storeScore(o, rowScales, i, i32x4.extract_lane(sa, 1), load<f32>(qScales + (<usize>j << 2), 4));
-  storeScore(o, rowScales, i + 1, i32x4.extract_lane(sb, 1), load<f32>(qScales + (<usize>j << 2), 4));
-  o += ld;
-  storeScore(o, rowScales, i, i32x4.extract_lane(sa, 2), load<f32>(qScales + (<usize>j << 2), 8));
-  storeScore(o, rowScales, i + 1, i32x4.extract_lane(sb, 2), load<f32>(qScales + (<usize>j << 2), 8));
-  o += ld;
-  storeScore(o, rowScales, i, i32x4.extract_lane(sa, 3), load<f32>(qScales + (<usize>j << 2), 12));
-  storeScore(o, rowScales, i + 1, i32x4.extract_lane(sb, 3), load<f32>(qScales + (<usize>j << 2), 12));
+  const ld = <usize>ldo << 2, o = out + <usize>j * ld, qsj = qScales + (<usize>j << 2);
+  storeTwo(o, rowScales, i, i32x4.extract_lane(sa, 0), i32x4.extract_lane(sb, 0), load<f32>(qsj));
+  storeTwo(o + ld, rowScales, i, i32x4.extract_lane(sa, 1), i32x4.extract_lane(sb, 1), load<f32>(qsj, 4));
+  storeTwo(o + 2 * ld, rowScales, i, i32x4.extract_lane(sa, 2), i32x4.extract_lane(sb, 2), load<f32>(qsj, 8));
+  storeTwo(o + 3 * ld, rowScales, i, i32x4.extract_lane(sa, 3), i32x4.extract_lane(sb, 3), load<f32>(qsj, 12));
+}
+
+/** The scores of rows i and i+1 (integer dots da, db) against one query of scale qs. */
+// @ts-ignore: decorator
+@inline function storeTwo(out: usize, rowScales: usize, i: i32, da: i32, db: i32, qs: f32): void {
+  storeScore(out, rowScales, i, da, qs);
+  storeScore(out, rowScales, i + 1, db, qs);
 }
 
 /** Lane r = the sum of the lanes of the r-th argument. */
