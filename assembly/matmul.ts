@@ -5,7 +5,7 @@
 import { madd, hsum, dotRaw, transpose4x4 } from "./simd";
 import { MR, NR, KC, MC, roundUp, align64, microKernel, narrowKernel, storeEdge, packB, packRows } from "./gemm";
 import { activateBlock } from "./activation";
-import { axpy4, axpy_f32 } from "./vector";
+import { axpy4, axpy4x2, axpy_f32 } from "./vector";
 
 // Column blocking. When A is a single block (m ≤ MC, k ≤ KC: a batch of queries, a layer's
 // batch) it is packed once, and B goes NC_SMALL columns at a time: the packed block (≤ 450 KiB)
@@ -41,7 +41,7 @@ const STREAM_ROWS: i32 = 8;
 
 /** Scratch bytes `matmul_f32` needs for these sizes (0 when it streams). */
 export function matmul_work_bytes(m: i32, k: i32, n: i32, transB: bool): usize {
-  return k == 0 || streams(m, n, transB) ? 0 : gemm_work_bytes(m, k, n);
+  return streams(m, n, transB) ? 0 : gemm_work_bytes(m, k, n);
 }
 
 /** Scratch bytes of the blocked GEMM (m, n ≥ 2): `gemm_accumulate`'s, and `matmul_f32`'s when it packs. */
@@ -246,35 +246,6 @@ function vecmat(x: usize, b: usize, y: usize, m: i32, k: i32, n: i32, bias: usiz
       const yi = y + <usize>i * ldb;
       axpy_f32(load<f32>(x + <usize>i * ldx + (<usize>p << 2)), b + <usize>p * ldb, yi, yi, n);
     }
-  }
-}
-
-/**
- * Two rows of Y (at y, y + ldy) += their rows of X's four coefficients (at xp + t·xq, and ldx
- * further) times rows r0..r3: each vector of B loaded once for both rows.
- */
-// @ts-ignore: decorator
-@inline function axpy4x2(xp: usize, ldx: usize, xq: usize, r0: usize, r1: usize, r2: usize, r3: usize, y: usize, ldy: usize, n: i32): void {
-  const a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp + xq), a2 = v128.load32_splat(xp + 2 * xq), a3 = v128.load32_splat(xp + 3 * xq);
-  const xp2 = xp + ldx;
-  const b0 = v128.load32_splat(xp2), b1 = v128.load32_splat(xp2 + xq), b2 = v128.load32_splat(xp2 + 2 * xq), b3 = v128.load32_splat(xp2 + 3 * xq);
-  const y2 = y + ldy;
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const o = <usize>j << 2;
-    let v = v128.load(r0 + o);
-    let s = madd(a0, v, v128.load(y + o)), t = madd(b0, v, v128.load(y2 + o));
-    v = v128.load(r1 + o); s = madd(a1, v, s); t = madd(b1, v, t);
-    v = v128.load(r2 + o); s = madd(a2, v, s); t = madd(b2, v, t);
-    v = v128.load(r3 + o); s = madd(a3, v, s); t = madd(b3, v, t);
-    v128.store(y + o, s);
-    v128.store(y2 + o, t);
-  }
-  for (; j < n; j++) {
-    const o = <usize>j << 2;
-    const v0 = load<f32>(r0 + o), v1 = load<f32>(r1 + o), v2 = load<f32>(r2 + o), v3 = load<f32>(r3 + o);
-    store<f32>(y + o, load<f32>(y + o) + f32x4.extract_lane(a0, 0) * v0 + f32x4.extract_lane(a1, 0) * v1 + f32x4.extract_lane(a2, 0) * v2 + f32x4.extract_lane(a3, 0) * v3);
-    store<f32>(y2 + o, load<f32>(y2 + o) + f32x4.extract_lane(b0, 0) * v0 + f32x4.extract_lane(b1, 0) * v1 + f32x4.extract_lane(b2, 0) * v2 + f32x4.extract_lane(b3, 0) * v3);
   }
 }
 

@@ -38,7 +38,7 @@ function maxAbs(a: usize, n: i32): f32 {
 }
 
 // Elementwise operations (the `op` argument of binary_f32).
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3;
+export const ADD = 0, SUB = 1, MUL = 2, DIV = 3;
 
 // @ts-ignore: decorator
 @inline function vop(op: i32, x: v128, y: v128): v128 {
@@ -145,6 +145,35 @@ export function axpy_f32(alpha: f32, x: usize, y: usize, out: usize, n: i32): vo
   for (; j < n; j++) {
     const o = <usize>j << 2;
     store<f32>(y + o, load<f32>(y + o) + c0 * load<f32>(r0 + o) + c1 * load<f32>(r1 + o) + c2 * load<f32>(r2 + o) + c3 * load<f32>(r3 + o));
+  }
+}
+
+/**
+ * Two rows of Y (at y, y + ldy) += their rows of X's four coefficients (at xp + t·xq, and ldx
+ * further) times rows r0..r3: each vector of B loaded once for both rows.
+ */
+// @ts-ignore: decorator
+@inline export function axpy4x2(xp: usize, ldx: usize, xq: usize, r0: usize, r1: usize, r2: usize, r3: usize, y: usize, ldy: usize, n: i32): void {
+  const a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp + xq), a2 = v128.load32_splat(xp + 2 * xq), a3 = v128.load32_splat(xp + 3 * xq);
+  const xp2 = xp + ldx;
+  const b0 = v128.load32_splat(xp2), b1 = v128.load32_splat(xp2 + xq), b2 = v128.load32_splat(xp2 + 2 * xq), b3 = v128.load32_splat(xp2 + 3 * xq);
+  const y2 = y + ldy;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    let v = v128.load(r0 + o);
+    let s = madd(a0, v, v128.load(y + o)), t = madd(b0, v, v128.load(y2 + o));
+    v = v128.load(r1 + o); s = madd(a1, v, s); t = madd(b1, v, t);
+    v = v128.load(r2 + o); s = madd(a2, v, s); t = madd(b2, v, t);
+    v = v128.load(r3 + o); s = madd(a3, v, s); t = madd(b3, v, t);
+    v128.store(y + o, s);
+    v128.store(y2 + o, t);
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    const v0 = load<f32>(r0 + o), v1 = load<f32>(r1 + o), v2 = load<f32>(r2 + o), v3 = load<f32>(r3 + o);
+    store<f32>(y + o, load<f32>(y + o) + f32x4.extract_lane(a0, 0) * v0 + f32x4.extract_lane(a1, 0) * v1 + f32x4.extract_lane(a2, 0) * v2 + f32x4.extract_lane(a3, 0) * v3);
+    store<f32>(y2 + o, load<f32>(y2 + o) + f32x4.extract_lane(b0, 0) * v0 + f32x4.extract_lane(b1, 0) * v1 + f32x4.extract_lane(b2, 0) * v2 + f32x4.extract_lane(b3, 0) * v3);
   }
 }
 
