@@ -49,19 +49,9 @@ export const attentionWorkload = {
       const peerTensors = [];
       if (peers) {
         // tfjs-backend-wasm's best composition: explicit transpose (its transposed-B matMul is slower)
-        const [q, k, v] = inputs.js.map((x) => peers.tensor("wasm", x.toFloat32Array(), [seq, d]));
-        peerTensors.push(q, k, v);
-        const tf = peers.tf, sc = 1 / Math.sqrt(d);
-        const compose = (transposeFirst) => peers.on("wasm", () => tf.tidy(() =>
-          tf.matMul(tf.softmax(tf.mul(transposeFirst ? tf.matMul(q, tf.transpose(k)) : tf.matMul(q, k, false, true), sc)), v)));
-        const ref = backends.js.attention(...inputs.js).toFloat32Array();
-        for (const tfirst of [true, false]) {
-          const got = compose(tfirst);
-          const diff = maxDiff(got.dataSync(), ref);
-          got.dispose();
-          if (diff > 1e-4) throw new Error(`tfjs-wasm attention seq ${seq} differs by ${diff}`);
-          cands.push({ name: `tfjs-wasm ${tfirst ? "transpose" : "transposeB"}`, run: () => compose(tfirst).dispose() });
-        }
+        const qkv = inputs.js.map((x) => peers.tensor("wasm", x.toFloat32Array(), [seq, d]));
+        peerTensors.push(...qkv);
+        cands.push(...tfjsAttention(peers, qkv, d, backends.js.attention(...inputs.js).toFloat32Array(), 1e-4, `attention seq ${seq}`));
       }
       let ortRelease = null;
       if (ort) { // the same composition as one ONNX graph: Transpose, MatMul, Mul, Softmax, MatMul
@@ -74,12 +64,11 @@ export const attentionWorkload = {
       const t = await measure(cands, opts);
       for (const x of peerTensors) x.dispose();
       await ortRelease?.();
-      const tfjsBest = peers ? Math.min(t["tfjs-wasm transpose"].median, t["tfjs-wasm transposeB"].median) : NaN;
+      const tfjsBest = peers ? tfjsBestMedian(t) : NaN;
       const ortMs = ort ? t["ort-wasm"].median : NaN;
       const row = [`seq ${seq}`, peers ? tfjsBest.toFixed(3) : "—", ort ? ortMs.toFixed(3) : "—"];
       const entry = { seq, d, ms: { "tfjs-wasm": tfjsBest, "ort-wasm": ortMs }, extraBytes: {}, unfusedOverFused: {}, tfjsOverFused: {}, ortOverFused: {}, speedUp: {} };
-      // per round: the faster tfjs composition of that round
-      const tfjsIn = (r) => Math.min(t["tfjs-wasm transpose"].samples[r], t["tfjs-wasm transposeB"].samples[r]);
+      const tfjsIn = tfjsBestIn(t);
       for (const p of paths) {
         const f = t[`${p} fused`]?.median, u = t[`${p} unfused`]?.median;
         entry.ms[p] = { fused: f ?? null, unfused: u ?? null };
@@ -133,30 +122,41 @@ async function decodeStep({ backends, paths, measure, progress, peers, opts, d }
     cands.push({ name: p, run: () => be.attention(q, K, V).dispose() });
   }
   const peerTensors = [];
-  if (peers) {
-    const [q, k, v] = inputs.js.map((x) => peers.tensor("wasm", x.toFloat32Array(), x.shape));
-    peerTensors.push(q, k, v);
-    const tf = peers.tf, sc = 1 / Math.sqrt(d);
-    // both compositions, as for the full attention above; the faster one of each round counts
-    for (const transposeFirst of [true, false]) {
-      const step = () => peers.on("wasm", () => tf.tidy(() =>
-        tf.matMul(tf.softmax(tf.mul(transposeFirst ? tf.matMul(q, tf.transpose(k)) : tf.matMul(q, k, false, true), sc)), v)));
-      const got = step();
-      const diff = maxDiff(got.dataSync(), ref);
-      got.dispose();
-      if (diff > 1e-5) throw new Error(`tfjs-wasm attention decoding step differs by ${diff}`);
-      cands.push({ name: `tfjs-wasm ${transposeFirst ? "transpose" : "transposeB"}`, run: () => step().dispose() });
-    }
+  if (peers) { // both compositions, as for the full attention above; the faster one of each round counts
+    const qkv = inputs.js.map((x) => peers.tensor("wasm", x.toFloat32Array(), x.shape));
+    peerTensors.push(...qkv);
+    cands.push(...tfjsAttention(peers, qkv, d, ref, 1e-5, "attention decoding step"));
   }
   const t = await measure(cands, opts);
   for (const x of peerTensors) x.dispose();
   for (const ts of Object.values(inputs)) for (const x of ts) x.dispose();
   const us = Object.fromEntries(paths.map((p) => [p, t[p].median * 1000]));
-  const tfjsIn = (r) => Math.min(t["tfjs-wasm transpose"].samples[r], t["tfjs-wasm transposeB"].samples[r]);
-  if (peers) us["tfjs-wasm"] = Math.min(t["tfjs-wasm transpose"].median, t["tfjs-wasm transposeB"].median) * 1000;
-  const tfjsOverOurs = peers ? Object.fromEntries(paths.map((p) => [p, pairedRatio(t, tfjsIn, p)])) : {};
+  if (peers) us["tfjs-wasm"] = tfjsBestMedian(t) * 1000;
+  const tfjsOverOurs = peers ? Object.fromEntries(paths.map((p) => [p, pairedRatio(t, tfjsBestIn(t), p)])) : {};
   return { keys, d, us, tfjsOverOurs };
 }
+
+/**
+ * tfjs-backend-wasm's two compositions of softmax(q·kᵀ/√d)·v, an explicit transpose and its
+ * transposed-B matMul, each checked against `ref` (within `tol`), as bench candidates.
+ */
+function tfjsAttention(peers, [q, k, v], d, ref, tol, what) {
+  const tf = peers.tf, sc = 1 / Math.sqrt(d);
+  return [true, false].map((transposeFirst) => {
+    const compose = () => peers.on("wasm", () => tf.tidy(() =>
+      tf.matMul(tf.softmax(tf.mul(transposeFirst ? tf.matMul(q, tf.transpose(k)) : tf.matMul(q, k, false, true), sc)), v)));
+    const got = compose();
+    const diff = maxDiff(got.dataSync(), ref);
+    got.dispose();
+    if (diff > tol) throw new Error(`tfjs-wasm ${what} differs by ${diff}`);
+    return { name: `tfjs-wasm ${transposeFirst ? "transpose" : "transposeB"}`, run: () => compose().dispose() };
+  });
+}
+
+/** Round r's time of the faster tfjs composition. */
+const tfjsBestIn = (t) => (r) => Math.min(t["tfjs-wasm transpose"].samples[r], t["tfjs-wasm transposeB"].samples[r]);
+/** The faster tfjs composition's median. */
+const tfjsBestMedian = (t) => Math.min(t["tfjs-wasm transpose"].median, t["tfjs-wasm transposeB"].median);
 
 const mib = (b) => (b / 2 ** 20).toFixed(b < 2 ** 20 ? 2 : 1);
 
