@@ -25,6 +25,13 @@
   return f32x4.extract_lane(f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
 }
 
+/** Smallest of the four lanes, by pseudo-min (as `hmax`). */
+// @ts-ignore: decorator
+@inline export function hmin(v: v128): f32 {
+  const m = f32x4.pmin(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmin(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
+}
+
 /**
  * Four lanes of the f32 constant at `p`. Loops take their constants from memory, not as v128
  * constants: V8's newer wasm compiler (Node 24's V8 13.6, Chromium 156; not Node 20 or 22)
@@ -46,10 +53,12 @@
 // n is rounded with the magic-bias trick: adding 1.5·2^23 + 127 leaves round(x·log2e) + 127 in
 // the low mantissa bits, which a shift turns into the exponent of 2^n (a float → int
 // conversion with saturation costs V8 a long instruction sequence on x64).
-// Inputs below -87.336 (where 2^n would leave the normal range) give exactly 0, so -Infinity → 0.
+// Inputs below EXP_MIN = -87.336 (where 2^n would leave the normal range) give exactly 0, so
+// -Infinity → 0; `expInRange` leaves that flush out for callers that know no input is below.
 // The constants live in memory (see `lanes`).
 const EXP_HI = memory.data<f32>([88.0]);
-const EXP_CUTOFF = memory.data<f32>([-87.33654022216797]);
+export const EXP_MIN: f32 = -87.33654022216797;
+const EXP_CUTOFF = memory.data<f32>([EXP_MIN]);
 const LOG2E = memory.data<f32>([1.4426950216293335]);
 const MAGIC_BIAS = memory.data<f32>([12583039.0]); // 1.5·2^23 + 127
 const MINUS_LN2_HI = memory.data<f32>([-0.693145751953125]);
@@ -59,6 +68,12 @@ const C = memory.data<f32>([0.9999997019767761, 0.4999915063381195, 0.1666765213
 /** exp for x ≤ 88 or NaN (larger x would overflow 2^n): the softmax's exp, where x = s − max ≤ 0. */
 // @ts-ignore: decorator
 @inline export function expUpTo88(x: v128): v128 {
+  return v128.andnot(expInRange(x), f32x4.lt(x, lanes(EXP_CUTOFF)));
+}
+
+/** exp for x in [EXP_MIN, 88] or NaN: `expUpTo88` without the flush to 0 below that range. */
+// @ts-ignore: decorator
+@inline export function expInRange(x: v128): v128 {
   const t = madd(x, lanes(LOG2E), lanes(MAGIC_BIAS));
   const s = i32x4.shl(t, 23);
   const n = f32x4.sub(t, lanes(MAGIC_BIAS));
@@ -68,8 +83,7 @@ const C = memory.data<f32>([0.9999997019767761, 0.4999915063381195, 0.1666765213
   p = madd(p, r, lanes(C + 8));
   p = madd(p, r, lanes(C + 4));
   p = madd(p, r, lanes(C));
-  const y = madd(f32x4.mul(r, s), p, s);
-  return v128.andnot(y, f32x4.lt(x, lanes(EXP_CUTOFF)));
+  return madd(f32x4.mul(r, s), p, s);
 }
 
 /** exp of four lanes; inputs above 88 saturate at exp(88) ≈ 1.65e38 instead of overflowing, NaN stays NaN. */

@@ -51,6 +51,35 @@ describe.each(PATHS)("softmax on %s", (path) => {
     expect(nan[1].some(Number.isNaN)).toBe(false);
   });
 
+  it("handles entries at the edge of exp's range anywhere in a long row (rows take one of two exp loops by their range)", async () => {
+    const be = await backend(path);
+    const n = 37; // a 16-wide step, 4-wide steps and a scalar tail
+    const rows: number[][] = [];
+    const FARS = [-87.3, -87.33, -87.34, -200, -Infinity]; // exp(x) is a normal float down to x = -87.336
+    for (const far of FARS) {
+      for (const at of [3, 17, 35]) {
+        const row = Array.from(randomF32(n, at), (v) => v * 3);
+        row[at] = 5 + far; // 5 is above every other entry: the max
+        row[(at + 7) % n] = 5;
+        rows.push(row);
+      }
+    }
+    const got = be.softmax(rows).toFloat32Array();
+    const want = refSoftmax(rows.flat(), rows.length, n);
+    expectClose(got, want, TOL(want), "edge-of-range rows");
+    for (let r = 0; r < rows.length; r++) {
+      const sum = got.subarray(r * n, (r + 1) * n).reduce((a, b) => a + b, 0);
+      expect(Math.abs(sum - 1), `row ${r}`).toBeLessThan(1e-5);
+      // above the edge a tiny positive number; below it at most a subnormal (WASM: exactly 0)
+      const [far, at] = [FARS[Math.floor(r / 3)], [3, 17, 35][r % 3]];
+      if (far > -87.336) expect(got[r * n + at], `row ${r}`).toBeGreaterThan(0);
+      else expect(Math.abs(got[r * n + at]), `row ${r}`).toBeLessThan(2 ** -126);
+    }
+    const nan = Array.from(randomF32(n, 9));
+    nan[20] = NaN;
+    expect(Array.from(be.softmax([nan]).toFloat32Array()).every(Number.isNaN)).toBe(true);
+  });
+
   it("rows sum to one", async () => {
     const be = await backend(path);
     const x = randomF32(33 * 65, 5).map((v) => v * 50);
