@@ -227,10 +227,7 @@ function gemvRows(mat: usize, x: usize, y: usize, rows: i32, k: i32, bias: usize
  */
 function vecmat(x: usize, b: usize, y: usize, m: i32, k: i32, n: i32, bias: usize): void {
   const ldb = <usize>n << 2, ldx = <usize>k << 2;
-  for (let i = 0; i < m; i++) {
-    const yi = y + <usize>i * ldb;
-    if (bias) memory.copy(yi, bias, ldb); else memory.fill(yi, 0, ldb);
-  }
+  fillBias(y, m, n, bias);
   const q = k >> 2, gap = <usize>q * ldb, xq = <usize>q << 2;
   for (let p = 0; p < q; p++) {
     const r0 = b + <usize>p * ldb, r1 = r0 + gap, r2 = r1 + gap, r3 = r2 + gap;
