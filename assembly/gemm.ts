@@ -5,8 +5,11 @@ import { madd, transpose3x4, transpose4x4 } from "./simd";
 // Tile per variant. V8 on x64 gives WASM SIMD 15 xmm registers; accumulators, the B vectors and
 // the A splats of one k-step must all fit or the kernel spills and loses half its speed. Within
 // that, more accumulator chains hide more latency. Measured against the peak probes (one
-// process, alternating): FMA 3x12 83 %, 2x16 78 %, 5x8 75 %; mul+add 5x8 96 %, 2x16 91 %, 3x12 67 %.
-export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 5;
+// process, alternating), Zen 4: FMA 3x12 83 %, 2x16 78 %, 5x8 75 %; mul+add 5x8 96 %, 2x16 91 %,
+// 3x12 67 %. Zen 5, mul+add: 4x8 with splat loads 50.5 GFLOP/s, 5x8 (lane shuffles) 43.7, 4x8
+// with lane shuffles 41.5, 5x8 or 3x12 with splat loads 20-23 (spilled). A splat load costs no
+// shuffle slot on the FP pipes, which the multiplies and adds use up.
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
 export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
 export const KC: i32 = 512;     // a B sliver (KC × NR floats: 16-24 KiB) stays in L1
 export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-480 KiB) stays in L2
@@ -21,7 +24,7 @@ export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-480 KiB) sta
 @inline export function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize,
                              first: bool, bias: usize): void {
   if (ASC_FEATURE_RELAXED_SIMD) kernel3x12(kc, pa, pb, c, ldc, first, bias);
-  else kernel5x8(kc, pa, pb, c, ldc, first, bias);
+  else kernel4x8(kc, pa, pb, c, ldc, first, bias);
 }
 
 /**
@@ -33,7 +36,7 @@ export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-480 KiB) sta
 // @ts-ignore: decorator
 @inline export function narrowKernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
   if (ASC_FEATURE_RELAXED_SIMD) kernel3x4(kc, pa, pb, c, ldc, first, bias);
-  else kernel5x4(kc, pa, pb, c, ldc, first, bias);
+  else kernel4x4(kc, pa, pb, c, ldc, first, bias);
 }
 
 /** Writes (first k-block: plus bias) or adds the mr×nr corner of an edge tile into C. */
@@ -190,21 +193,23 @@ function kernel3x4(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: b
   storeRow4(c, ldc, 2, f32x4.add(c2, d2), first, bias);
 }
 
-/** 5×4 tile of an 8-wide sliver (the mul+add build's narrow edge). */
-function kernel5x4(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c4 = f32x4.splat(0);
+/**
+ * 4×4 tile of an 8-wide sliver (the mul+add build's narrow edge). Four add chains suffice here:
+ * splitting even and odd k over eight, as kernel3x4 does for FMA, made 256×256×4 25 % slower.
+ */
+function kernel4x4(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   const end = pb + <usize>kc * 32;
   while (pb < end) {
-    const b = v128.load(pb), av = v128.load(pa);
-    c0 = madd(v128.shuffle<f32>(av, av, 0, 0, 0, 0), b, c0);
-    c1 = madd(v128.shuffle<f32>(av, av, 1, 1, 1, 1), b, c1);
-    c2 = madd(v128.shuffle<f32>(av, av, 2, 2, 2, 2), b, c2);
-    c3 = madd(v128.shuffle<f32>(av, av, 3, 3, 3, 3), b, c3);
-    c4 = madd(v128.load32_splat(pa, 16), b, c4);
-    pa += 20; pb += 32;
+    const b = v128.load(pb);
+    c0 = madd(v128.load32_splat(pa), b, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b, c2);
+    c3 = madd(v128.load32_splat(pa, 12), b, c3);
+    pa += 16; pb += 32;
   }
-  storeRow4(c, ldc, 0, c0, first, bias); storeRow4(c, ldc, 1, c1, first, bias); storeRow4(c, ldc, 2, c2, first, bias);
-  storeRow4(c, ldc, 3, c3, first, bias); storeRow4(c, ldc, 4, c4, first, bias);
+  storeRow4(c, ldc, 0, c0, first, bias); storeRow4(c, ldc, 1, c1, first, bias);
+  storeRow4(c, ldc, 2, c2, first, bias); storeRow4(c, ldc, 3, c3, first, bias);
 }
 
 /** Row `i` of C = v, plus C (not first) or the bias (first). */
@@ -215,48 +220,40 @@ function kernel5x4(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: b
 }
 
 /**
- * 5×8 tile, for the mul+add build: 10 accumulators, 2 B vectors. Rows 0-3 of A come from one
- * v128 load and lane shuffles, row 4 from a splat load; five splat loads would be hoisted to
- * the top of the loop by V8 and spill (15 live vectors at most).
+ * 4×8 tile, for the mul+add build: 8 accumulators, 2 B vectors, one A splat at a time and the
+ * product before its add (12 live). Each add chain waits only on its own add, so eight chains
+ * keep both add pipes busy; the splats are loads, leaving the FP pipes to the multiplies and adds.
  */
 // @ts-ignore: decorator
-@inline function kernel5x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
+@inline function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, first: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
   const end = pb + <usize>kc * 32;
   while (pb < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    const av = v128.load(pa);
-    let a = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+    let a = v128.load32_splat(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+    a = v128.load32_splat(pa, 4);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+    a = v128.load32_splat(pa, 8);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+    a = v128.load32_splat(pa, 12);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    a = v128.load32_splat(pa, 16);
-    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-    pa += 20; pb += 32;
+    pa += 16; pb += 32;
   }
-  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   if (!first) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
     c10 = f32x4.add(c10, v128.load(c1)); c11 = f32x4.add(c11, v128.load(c1, 16));
     c20 = f32x4.add(c20, v128.load(c2)); c21 = f32x4.add(c21, v128.load(c2, 16));
     c30 = f32x4.add(c30, v128.load(c3)); c31 = f32x4.add(c31, v128.load(c3, 16));
-    c40 = f32x4.add(c40, v128.load(c4)); c41 = f32x4.add(c41, v128.load(c4, 16));
   } else if (bias) {
     const b0 = v128.load(bias), b1 = v128.load(bias, 16);
     c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1); c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
     c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1); c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
-    c40 = f32x4.add(c40, b0); c41 = f32x4.add(c41, b1);
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c1, c10); v128.store(c1, c11, 16);
   v128.store(c2, c20); v128.store(c2, c21, 16);
   v128.store(c3, c30); v128.store(c3, c31, 16);
-  v128.store(c4, c40); v128.store(c4, c41, 16);
 }
-

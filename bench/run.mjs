@@ -36,8 +36,23 @@ console.warn = (...a) => { if (!String(a[0] ?? "").includes("tfjs-node") && !Str
 const peers = await loadTfjs().catch((e) => { console.log(`(tfjs peers unavailable: ${e.message})`); return null; });
 const ort = await loadOrt().catch((e) => { console.log(`(onnxruntime-web unavailable: ${e.message})`); return null; });
 
+/**
+ * The CPU's name, with its family and model from /proc/cpuinfo where there is one: VMs often
+ * call every generation "AMD EPYC", and the tile that wins differs between Zen 4 and Zen 5.
+ */
+function cpuName() {
+  const model = os.cpus()[0]?.model ?? "unknown";
+  let info = "";
+  try { info = readFileSync("/proc/cpuinfo", "utf8"); } catch { return model; }
+  const field = (name) => info.match(new RegExp(`^${name}\\s*:\\s*(\\d+)`, "m"))?.[1];
+  const family = field("cpu family"), num = field("model");
+  if (family === undefined) return model;
+  const zen = /AMD/.test(model) ? { 23: "Zen 1/2", 25: "Zen 3/4", 26: "Zen 5" }[family] : undefined;
+  return `${model} (family ${family} model ${num}${zen ? `: ${zen}` : ""})`;
+}
+
 const machine = {
-  cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  cpu: cpuName(), cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   node: process.version, v8: process.versions.v8, platform: `${process.platform}-${process.arch}`,
   wasmFeatures: features, date: new Date().toISOString(), peers: { ...peers?.info, ...ort?.info },
 };
