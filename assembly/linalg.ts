@@ -4,7 +4,7 @@
 // Jacobi SVD.
 import { dotRaw, hsum, madd } from "./simd";
 import { axpy4, axpyTo4, axpy_f32, norm_f32 } from "./vector";
-import { gemm_accumulate, gemm_work_bytes, matmul_f32 } from "./matmul";
+import { gemm_accumulate, gemm_work_bytes, matmul_f32, matmul_work_bytes } from "./matmul";
 import { align64 } from "./gemm";
 
 /**
@@ -17,7 +17,7 @@ const PANEL = 32;
 /** Scratch bytes householder_qr_f32 and householder_q_f32 need for `cols` columns of `len`. */
 export function householder_work_bytes(cols: i32, len: i32): usize {
   const b = min(PANEL, cols);
-  const mm = max(gemm_work_bytes(cols, len, b), max(gemm_work_bytes(cols, b, b), gemm_work_bytes(cols, b, len)));
+  const mm = max(matmul_work_bytes(cols, len, b, true), max(gemm_work_bytes(cols, b, b), gemm_work_bytes(cols, b, len)));
   return align64(<usize>b * len * 4) + 2 * align64(<usize>cols * b * 4) + mm;
 }
 

@@ -39,6 +39,16 @@ describe.each(PATHS)("matmul on %s", (path) => {
     }
   });
 
+  // Bᵀ of 16 MiB and more is copied into a stage before packing (a search table's block): rows
+  // whole when k fits one k-block, k-block by k-block past it; the last stage and sliver partial.
+  it.each([[5, 70, 60001], [6, 600, 7001]])("matches float64 at %i×%i×%i with B given as Bᵀ of 16 MiB or more", async (m, k, n) => {
+    const be = await backend(path);
+    const a = randomF32(m * k, m * k), b = randomF32(k * n, k * n);
+    const C = be.matmul(be.tensor(a, [m, k]), be.tensor(b, [n, k]), { transposeB: true });
+    const { c, tol } = refMatmul(a, b, m, k, n, true);
+    expectClose(C.toFloat32Array(), c, tol, `${m}x${k}x${n}T`);
+  });
+
   it("follows numpy's rules for vectors: [k]·[k,n] → [n], [m,k]·[k] → [m], [k]·[k] → []", async () => {
     const be = await backend(path);
     const W = be.tensor([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]);
