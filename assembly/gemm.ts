@@ -12,7 +12,7 @@ import { madd, transpose3x4, transpose4x4 } from "./simd";
 export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
 export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
 export const KC: i32 = 512;     // a B sliver (KC × NR floats: 16-24 KiB) stays in L1
-export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-480 KiB) stays in L2
+export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-384 KiB) stays in L2
 // (KC 256-512 and MC 16-48 tiles all measured within a few % here; these were best for both.)
 
 // @ts-ignore: decorator

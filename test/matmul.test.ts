@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ShapeError } from "../src/index";
 import { PATHS, SWEEP, backend, expectClose, randomF32, refMatmul } from "./helpers";
 
-// Shapes past the cache blocks (KC = 512; MC = 144 or 240 by build) and the streaming routes (one row or column).
+// Shapes past the cache blocks (KC = 512; MC = 144 or 192 by build) and the streaming routes (one row or column).
 const LARGE: [number, number, number][] = [
   [97, 300, 130], [200, 513, 70], [250, 530, 29], [301, 40, 50], [193, 257, 17], [1, 1536, 33], [130, 1, 40], [5, 1000, 3], [64, 700, 1], [1, 600, 1],
   [7, 33, 9001], [250, 20, 9001], // past the column blocks of either build, with A packed once (m ≤ MC) and per block (m > MC)
