@@ -2,7 +2,7 @@ import { activationCode, type Activation } from "./activation";
 import { BackendError, InputError, LengthError, ShapeError } from "./errors";
 import { BinaryOp, type BinaryOpName, type GrowableMemory, type Kernels, type Probes } from "./kernels";
 import { Heap, type MemoryStats } from "./memory";
-import { asMatrix, broadcastShapes, broadcastStrides, formatShape } from "./shape";
+import { asMatrix, broadcastShapes, broadcastStrides, formatShape, sameDims } from "./shape";
 import { Tensor } from "./tensor";
 
 /** The paths, fastest first. */
@@ -137,7 +137,7 @@ export class Backend {
       }
     });
     const s = [rows.length, cols];
-    if (shape && formatShape(shape) !== formatShape(s)) {
+    if (shape && !sameDims(shape, s)) {
       throw new ShapeError(`${op}: data has shape ${formatShape(s)} but shape ${formatShape(shape)} was given`);
     }
     return this.fill(s, (v) => rows.forEach((row, i) => v.set(row, i * cols)), transient);
@@ -220,13 +220,14 @@ export class Backend {
   }
 
   private product(op: string, A: Tensor, B: Tensor, transB: boolean, bias: Tensor | undefined, act: number): Tensor {
-    const sign = `${formatShape(A.shape)} @ ${formatShape(B.shape)}${transB ? "ᵀ" : ""}`;
-    if (A.rank === 0 || B.rank === 0) throw new ShapeError(`${op}: ${sign}: scalar operands are not allowed (use scale)`);
+    // built only for an error: formatting it on every call was a tenth of a small product's time
+    const sign = () => `${formatShape(A.shape)} @ ${formatShape(B.shape)}${transB ? "ᵀ" : ""}`;
+    if (A.rank === 0 || B.rank === 0) throw new ShapeError(`${op}: ${sign()}: scalar operands are not allowed (use scale)`);
     const [m, k] = A.rank === 1 ? [1, A.shape[0]] : A.shape;
     const [kb, n] = B.rank === 1 ? [B.shape[0], 1] : transB ? [B.shape[1], B.shape[0]] : B.shape;
-    if (k !== kb) throw new ShapeError(`${op}: ${sign}: inner dimensions ${k} and ${kb} differ`);
+    if (k !== kb) throw new ShapeError(`${op}: ${sign()}: inner dimensions ${k} and ${kb} differ`);
     if (bias && (bias.rank !== 1 || bias.shape[0] !== n)) {
-      throw new ShapeError(`${op}: bias ${formatShape(bias.shape)} does not match the output width ${n} of ${sign}`);
+      throw new ShapeError(`${op}: bias ${formatShape(bias.shape)} does not match the output width ${n} of ${sign()}`);
     }
     const shape = A.rank === 1 ? (B.rank === 1 ? [] : [n]) : B.rank === 1 ? [m] : [m, n];
     const tB = transB && B.rank === 2 ? 1 : 0;
@@ -399,13 +400,13 @@ export class Backend {
     Tensor | { output: Tensor; weights: Tensor } {
     const { causal = false, mask, returnWeights = false } = options;
     return this.run("attention", mask === undefined ? [q, k, v] : [q, k, v, mask], ([Q, K, V, M]) => {
-      const sig = `${formatShape(Q.shape)}, ${formatShape(K.shape)}, ${formatShape(V.shape)}`;
+      const sig = () => `${formatShape(Q.shape)}, ${formatShape(K.shape)}, ${formatShape(V.shape)}`; // only for an error
       if (Q.rank < 1 || Q.rank > 2 || K.rank !== 2 || V.rank !== 2) {
-        throw new ShapeError(`attention: Q, K, V must be [sq,d] (or [d]), [sk,d], [sk,dv]; got ${sig}`);
+        throw new ShapeError(`attention: Q, K, V must be [sq,d] (or [d]), [sk,d], [sk,dv]; got ${sig()}`);
       }
       const [sq, d] = asMatrix(Q.shape), [sk, dk] = K.shape, [sv, dv] = V.shape;
-      if (d !== dk) throw new ShapeError(`attention: ${sig}: query width ${d} and key width ${dk} differ`);
-      if (sk !== sv) throw new ShapeError(`attention: ${sig}: ${sk} keys but ${sv} values`);
+      if (d !== dk) throw new ShapeError(`attention: ${sig()}: query width ${d} and key width ${dk} differ`);
+      if (sk !== sv) throw new ShapeError(`attention: ${sig()}: ${sk} keys but ${sv} values`);
       maskFits("attention", M, sq, sk);
       const scale = options.scale ?? 1 / Math.sqrt(d || 1);
       checkNumber("attention", "scale", scale);
@@ -513,7 +514,7 @@ function checkNumber(op: string, what: string, x: unknown): void {
 
 /** An attention mask must be [sq, sk], like the scores it is added to. */
 function maskFits(op: string, mask: Tensor | undefined, sq: number, sk: number): void {
-  if (mask && formatShape(mask.shape) !== formatShape([sq, sk])) {
+  if (mask && !sameDims(mask.shape, [sq, sk])) {
     throw new ShapeError(`${op}: mask ${formatShape(mask.shape)} does not match the scores [${sq},${sk}]`);
   }
 }
@@ -531,7 +532,7 @@ function rowParameter(op: string, name: string, t: Tensor | undefined, cols: num
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
-  if (formatShape(a.shape) !== formatShape(b.shape)) {
+  if (!sameDims(a.shape, b.shape)) {
     throw new ShapeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
   }
 }

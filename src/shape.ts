@@ -5,6 +5,11 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
 }
 
+/** True when two shapes are the same (compared without formatting them: shape checks run on every call). */
+export function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** Rows and columns of a tensor seen as a matrix: a scalar is 1×1, a vector of n is 1×n. */
 export function asMatrix(shape: readonly number[]): [rows: number, cols: number] {
   if (shape.length === 0) return [1, 1];
