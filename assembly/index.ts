@@ -8,7 +8,7 @@ export { activate_f32 } from "./activation";
 export { layer_norm_f32, rms_norm_f32 } from "./norm";
 export { attention_f32, attention_work_bytes } from "./attention";
 export { topk_merge_f32 } from "./topk";
-export { dot_i8_rows } from "./quant";
+export { dot_i8_rows, i8_query_limit, i8_work_bytes } from "./quant";
 export { householder_qr_f32, householder_q_f32, householder_tau_bytes, householder_work_bytes, csr_matmul_f32, csr_matmul_t_f32, jacobi_svd_f64 } from "./linalg";
 export { probe_chains_f32, probe_tile_f32, probe_stream_f32 } from "./probe";
 

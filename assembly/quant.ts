@@ -1,34 +1,69 @@
 // Scores of int8 vectors: the scan of a VectorIndex with "i8" storage. Rows hold int8 codes in
-// [-127, 127] with one f32 scale each; queries hold int16 codes (the wrapper keeps them within
-// ±2047 so i32 sums cannot overflow). Each 16 codes are sign-extended to i16 and multiplied
-// pairwise into i32 lanes (i32x4.dot_i16x8_s: one pmaddwd on x86). A batch goes four queries
+// [-127, 127] with one f32 scale each; queries come as int16 codes within ±i8_query_limit().
+// Rows are zero-padded to `stride` codes, a multiple of 32: no tails. A batch goes four queries
 // against two adjacent rows at a time; one query against four rows from the table's four
 // quarters.
-// Rows are zero-padded to `stride` codes, a multiple of 32: no tails.
+//
+// The mul+add build sign-extends each 8 codes to i16 (by the load itself: one pmovsxbw from
+// memory on x86) and multiplies them pairwise into i32 lanes (i32x4.dot_i16x8_s: one pmaddwd),
+// with 12-bit queries (±2047, so i32 sums stay exact up to 32768 codes): six vector operations
+// per 16 codes, which keep the scan compute-bound.
+// The relaxed build multiplies 16 codes at once by the relaxed dot (pmaddubsw + pmaddwd on x86,
+// sdot on Arm), which is exact only while the second operand's bytes are in [0, 127]. So its
+// queries carry 7 bits: codes within ±63, stored as q + 64, and each row's dot corrected by
+// 64·Σ codes (kept beside each row's scale). Pairs of products stay within i16 (2·127·127), so no platform
+// saturates. Both builds give exact integer dots of the codes they were given; the relaxed
+// build's coarser query codes make its scores a little less precise (re-ranking restores
+// the exact order).
+
+/** The largest |code| of a query this build's scan takes. */
+export function i8_query_limit(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 63 : 2047;
+}
+
+/** Scratch bytes `dot_i8_rows` needs for nq queries of `stride` codes (the relaxed build's byte copies). */
+export function i8_work_bytes(nq: i32, stride: i32): usize {
+  return ASC_FEATURE_RELAXED_SIMD ? <usize>nq * <usize>stride : 0;
+}
+
+/** What the relaxed build adds to every query code to make it non-negative. */
+const QUERY_OFFSET = 64;
+/** Bytes per query code in the scan's own layout. */
+const QB: usize = ASC_FEATURE_RELAXED_SIMD ? 1 : 2;
 
 /** Rows per block: a block of codes stays in L2 while every query of a batch passes over it. */
 const BLOCK_ROWS = 256;
 
 /**
- * out[j·ldo + i] = rowScales[i]·qScales[j]·Σ codes[i,·]·q[j,·] for n rows of `stride` int8
- * codes and nq queries of `stride` int16 codes (stride a multiple of 32).
+ * out[j·ldo + i] = scale[i]·qScales[j]·Σ codes[i,·]·q[j,·] for n rows of `stride` int8 codes
+ * and nq queries of `stride` int16 codes within ±i8_query_limit() (stride a multiple of 32).
+ * rowMeta holds each row's scale (f32) then Σ codes[i,·] (i32, the relaxed build's
+ * correction): eight bytes per row. `work` holds `i8_work_bytes(nq, stride)`.
  */
-export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32,
-                            rowScales: usize, qScales: usize, out: usize, ldo: i32): void {
+export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32, rowMeta: usize,
+                            qScales: usize, out: usize, ldo: i32, work: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // The queries as bytes q + 64, once per call (nq·stride bytes, against n·nq·stride products).
+    const offset = i8x16.splat(<i8>QUERY_OFFSET);
+    for (let p: usize = 0, end = <usize>nq * <usize>stride; p < end; p += 16) {
+      const lo = v128.load(q + (p << 1)), hi = v128.load(q + (p << 1), 16);
+      v128.store(work + p, i8x16.add(i8x16.narrow_i16x8_s(lo, hi), offset));
+    }
+    q = work;
+  }
   if (nq == 1 && n >= 16) {
     // One query: a row from each quarter of the table per step, so memory serves four streams
-    // at once (see gemvRows in matmul.ts); the rest below.
+    // at once (see gemvRows in matmul.ts); the last n % 4 rows two at a time.
     const qs = load<f32>(qScales), quarter = n >> 2, qb = <usize>quarter * <usize>stride;
     for (let i = 0; i < quarter; i++) {
       const r0 = codes + <usize>i * stride;
       const acc = dot4(r0, r0 + qb, r0 + 2 * qb, r0 + 3 * qb, q, stride);
-      storeScore(out, rowScales, i, i32x4.extract_lane(acc, 0), qs);
-      storeScore(out, rowScales, i + quarter, i32x4.extract_lane(acc, 1), qs);
-      storeScore(out, rowScales, i + 2 * quarter, i32x4.extract_lane(acc, 2), qs);
-      storeScore(out, rowScales, i + 3 * quarter, i32x4.extract_lane(acc, 3), qs);
+      storeScore(out, rowMeta, i, i32x4.extract_lane(acc, 0), qs);
+      storeScore(out, rowMeta, i + quarter, i32x4.extract_lane(acc, 1), qs);
+      storeScore(out, rowMeta, i + 2 * quarter, i32x4.extract_lane(acc, 2), qs);
+      storeScore(out, rowMeta, i + 3 * quarter, i32x4.extract_lane(acc, 3), qs);
     }
-    dot_i8_rows(codes + <usize>(4 * quarter) * stride, stride, n - 4 * quarter, q, 1,
-      rowScales + (<usize>(4 * quarter) << 2), qScales, out + (<usize>(4 * quarter) << 2), ldo);
+    scoreRows(codes, stride, 4 * quarter, n, q, 0, rowMeta, qScales, out, ldo);
     return;
   }
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
@@ -36,23 +71,23 @@ export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32
     let j = 0;
     for (; j + 4 <= nq; j += 4) {
       let i = i0;
-      for (; i + 2 <= i1; i += 2) tile2x4(codes, stride, i, q, j, rowScales, qScales, out, ldo);
-      for (let t = j; t < j + 4; t++) scoreRows(codes, stride, i, i1, q, t, rowScales, qScales, out, ldo); // an odd last row
+      for (; i + 2 <= i1; i += 2) tile2x4(codes, stride, i, q, j, rowMeta, qScales, out, ldo);
+      for (let t = j; t < j + 4; t++) scoreRows(codes, stride, i, i1, q, t, rowMeta, qScales, out, ldo); // an odd last row
     }
-    for (; j < nq; j++) scoreRows(codes, stride, i0, i1, q, j, rowScales, qScales, out, ldo);
+    for (; j < nq; j++) scoreRows(codes, stride, i0, i1, q, j, rowMeta, qScales, out, ldo);
   }
 }
 
 /** Scores rows from..to-1 against query j alone, two rows at a time. */
 function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i32,
-                   rowScales: usize, qScales: usize, out: usize, ldo: i32): void {
-  const qj = q + (<usize>j * stride << 1), qs = load<f32>(qScales + (<usize>j << 2));
+                   rowMeta: usize, qScales: usize, out: usize, ldo: i32): void {
+  const qj = q + <usize>j * <usize>stride * QB, qs = load<f32>(qScales + (<usize>j << 2));
   const oj = out + (<usize>j * <usize>ldo << 2);
   for (let i = from; i < to; i += 2) {
     const r0 = codes + <usize>i * stride;
     const acc = dot2(r0, i + 1 < to ? r0 + stride : r0, qj, stride);
-    storeScore(oj, rowScales, i, i32x4.extract_lane(acc, 0), qs);
-    if (i + 1 < to) storeScore(oj, rowScales, i + 1, i32x4.extract_lane(acc, 1), qs);
+    storeScore(oj, rowMeta, i, i32x4.extract_lane(acc, 0), qs);
+    if (i + 1 < to) storeScore(oj, rowMeta, i + 1, i32x4.extract_lane(acc, 1), qs);
   }
 }
 
@@ -63,36 +98,50 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
  */
 // @ts-ignore: decorator
 @inline function tile2x4(codes: usize, stride: i32, i: i32, q: usize, j: i32,
-                         rowScales: usize, qScales: usize, out: usize, ldo: i32): void {
+                         rowMeta: usize, qScales: usize, out: usize, ldo: i32): void {
   let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
   let t0 = i32x4.splat(0), t1 = i32x4.splat(0), t2 = i32x4.splat(0), t3 = i32x4.splat(0);
-  const qs = <usize>stride << 1;
+  const qs = <usize>stride * QB;
   let a = codes + <usize>i * stride, qp = q + <usize>j * qs;
-  for (const end = a + <usize>stride; a < end; a += 8, qp += 16) {
-    const x = v128.load8x8_s(a), y = v128.load8x8_s(a + <usize>stride);
-    let v = v128.load(qp);
-    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(x, v)); t0 = i32x4.add(t0, i32x4.dot_i16x8_s(y, v));
-    v = v128.load(qp + qs);
-    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(x, v)); t1 = i32x4.add(t1, i32x4.dot_i16x8_s(y, v));
-    v = v128.load(qp + 2 * qs);
-    s2 = i32x4.add(s2, i32x4.dot_i16x8_s(x, v)); t2 = i32x4.add(t2, i32x4.dot_i16x8_s(y, v));
-    v = v128.load(qp + 3 * qs);
-    s3 = i32x4.add(s3, i32x4.dot_i16x8_s(x, v)); t3 = i32x4.add(t3, i32x4.dot_i16x8_s(y, v));
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (const end = a + <usize>stride; a < end; a += 16, qp += 16) {
+      const x = v128.load(a), y = v128.load(a + <usize>stride);
+      let v = v128.load(qp);
+      s0 = dotAdd(x, v, s0); t0 = dotAdd(y, v, t0);
+      v = v128.load(qp + qs);
+      s1 = dotAdd(x, v, s1); t1 = dotAdd(y, v, t1);
+      v = v128.load(qp + 2 * qs);
+      s2 = dotAdd(x, v, s2); t2 = dotAdd(y, v, t2);
+      v = v128.load(qp + 3 * qs);
+      s3 = dotAdd(x, v, s3); t3 = dotAdd(y, v, t3);
+    }
+  } else {
+    for (const end = a + <usize>stride; a < end; a += 8, qp += 16) {
+      const x = v128.load8x8_s(a), y = v128.load8x8_s(a + <usize>stride);
+      let v = v128.load(qp);
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(x, v)); t0 = i32x4.add(t0, i32x4.dot_i16x8_s(y, v));
+      v = v128.load(qp + qs);
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(x, v)); t1 = i32x4.add(t1, i32x4.dot_i16x8_s(y, v));
+      v = v128.load(qp + 2 * qs);
+      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(x, v)); t2 = i32x4.add(t2, i32x4.dot_i16x8_s(y, v));
+      v = v128.load(qp + 3 * qs);
+      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(x, v)); t3 = i32x4.add(t3, i32x4.dot_i16x8_s(y, v));
+    }
   }
   // lane t of sa / sb: row i / i+1 against query j+t
   const sa = laneSums(s0, s1, s2, s3), sb = laneSums(t0, t1, t2, t3);
   const ld = <usize>ldo << 2, o = out + <usize>j * ld, qsj = qScales + (<usize>j << 2);
-  storeTwo(o, rowScales, i, i32x4.extract_lane(sa, 0), i32x4.extract_lane(sb, 0), load<f32>(qsj));
-  storeTwo(o + ld, rowScales, i, i32x4.extract_lane(sa, 1), i32x4.extract_lane(sb, 1), load<f32>(qsj, 4));
-  storeTwo(o + 2 * ld, rowScales, i, i32x4.extract_lane(sa, 2), i32x4.extract_lane(sb, 2), load<f32>(qsj, 8));
-  storeTwo(o + 3 * ld, rowScales, i, i32x4.extract_lane(sa, 3), i32x4.extract_lane(sb, 3), load<f32>(qsj, 12));
+  storeTwo(o, rowMeta, i, i32x4.extract_lane(sa, 0), i32x4.extract_lane(sb, 0), load<f32>(qsj));
+  storeTwo(o + ld, rowMeta, i, i32x4.extract_lane(sa, 1), i32x4.extract_lane(sb, 1), load<f32>(qsj, 4));
+  storeTwo(o + 2 * ld, rowMeta, i, i32x4.extract_lane(sa, 2), i32x4.extract_lane(sb, 2), load<f32>(qsj, 8));
+  storeTwo(o + 3 * ld, rowMeta, i, i32x4.extract_lane(sa, 3), i32x4.extract_lane(sb, 3), load<f32>(qsj, 12));
 }
 
 /** The scores of rows i and i+1 (integer dots da, db) against one query of scale qs. */
 // @ts-ignore: decorator
-@inline function storeTwo(out: usize, rowScales: usize, i: i32, da: i32, db: i32, qs: f32): void {
-  storeScore(out, rowScales, i, da, qs);
-  storeScore(out, rowScales, i + 1, db, qs);
+@inline function storeTwo(out: usize, rowMeta: usize, i: i32, da: i32, db: i32, qs: f32): void {
+  storeScore(out, rowMeta, i, da, qs);
+  storeScore(out, rowMeta, i + 1, db, qs);
 }
 
 /** Lane r = the sum of the lanes of the r-th argument. */
@@ -103,43 +152,77 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
   return i32x4.add(v128.shuffle<i32>(t0, t1, 0, 1, 4, 5), v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
 }
 
-/** out[row] = dot · rowScales[row] · qs, rounded in that order as the batch path does: a query scores the same alone or in a batch. */
+/**
+ * out[row] = dot · scale[row] · qs, rounded in that order everywhere: a query scores the same
+ * alone or in a batch. The relaxed build first takes the query offset's share out of dot.
+ */
 // @ts-ignore: decorator
-@inline function storeScore(out: usize, rowScales: usize, row: i32, dot: i32, qs: f32): void {
-  store<f32>(out + (<usize>row << 2), <f32>dot * load<f32>(rowScales + (<usize>row << 2)) * qs);
+@inline function storeScore(out: usize, rowMeta: usize, row: i32, dot: i32, qs: f32): void {
+  const meta = rowMeta + (<usize>row << 3);
+  if (ASC_FEATURE_RELAXED_SIMD) dot -= load<i32>(meta, 4) * QUERY_OFFSET;
+  store<f32>(out + (<usize>row << 2), <f32>dot * load<f32>(meta) * qs);
 }
 
-/** The integer dots of rows a, b, c and d with q (i16 codes), in lanes 0-3. */
+/**
+ * acc + Σ of each four products x[i]·q[i] in its i32 lane: int8 x, q's bytes in [0, 127] (the
+ * relaxed build). The relaxed dot to i16 and a pairwise add, not the fused i32x4 form: Node
+ * 20's baseline compiler (Liftoff) returns twice the fused form's sum, and V8 lowers both alike
+ * on x86 without AVX-VNNI (the fused form was 1.2× faster under Node 24, equal under Node 20).
+ */
+// @ts-ignore: decorator
+@inline function dotAdd(x: v128, q: v128, acc: v128): v128 {
+  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(x, q)));
+}
+
+/** The integer dots of rows a, b, c and d with q (in the build's query layout), in lanes 0-3. */
 // @ts-ignore: decorator
 @inline function dot4(a: usize, b: usize, c: usize, d: usize, q: usize, stride: i32): v128 {
   let sa = i32x4.splat(0), sb = i32x4.splat(0), sc = i32x4.splat(0), sd = i32x4.splat(0);
   const end = a + <usize>stride;
-  for (; a < end; a += 16, b += 16, c += 16, d += 16, q += 32) {
-    const q0 = v128.load(q), q1 = v128.load(q, 16);
-    sa = i32x4.add(sa, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(a), q0), i32x4.dot_i16x8_s(v128.load8x8_s(a, 8), q1)));
-    sb = i32x4.add(sb, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(b), q0), i32x4.dot_i16x8_s(v128.load8x8_s(b, 8), q1)));
-    sc = i32x4.add(sc, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(c), q0), i32x4.dot_i16x8_s(v128.load8x8_s(c, 8), q1)));
-    sd = i32x4.add(sd, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(d), q0), i32x4.dot_i16x8_s(v128.load8x8_s(d, 8), q1)));
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (; a < end; a += 16, b += 16, c += 16, d += 16, q += 16) {
+      const qv = v128.load(q);
+      sa = dotAdd(v128.load(a), qv, sa);
+      sb = dotAdd(v128.load(b), qv, sb);
+      sc = dotAdd(v128.load(c), qv, sc);
+      sd = dotAdd(v128.load(d), qv, sd);
+    }
+  } else {
+    for (; a < end; a += 16, b += 16, c += 16, d += 16, q += 32) {
+      const q0 = v128.load(q), q1 = v128.load(q, 16);
+      sa = i32x4.add(sa, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(a), q0), i32x4.dot_i16x8_s(v128.load8x8_s(a, 8), q1)));
+      sb = i32x4.add(sb, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(b), q0), i32x4.dot_i16x8_s(v128.load8x8_s(b, 8), q1)));
+      sc = i32x4.add(sc, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(c), q0), i32x4.dot_i16x8_s(v128.load8x8_s(c, 8), q1)));
+      sd = i32x4.add(sd, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(d), q0), i32x4.dot_i16x8_s(v128.load8x8_s(d, 8), q1)));
+    }
   }
   return laneSums(sa, sb, sc, sd);
 }
 
-/** The integer dots of rows a and b with q (i16 codes), in lanes 0 and 1. */
-// Eight codes at a time come in sign-extended by the load itself (one pmovsxbw from memory on
+/** The integer dots of rows a and b with q (in the build's query layout), in lanes 0 and 1. */
+// The mul+add build: eight codes at a time come in sign-extended by the load itself (one pmovsxbw from memory on
 // x86, against three instructions to split and extend a 16-byte load), and 32 codes per step
 // halve the loop's bookkeeping: 1.2-1.4× the rows per second of the 16-byte version.
 // @ts-ignore: decorator
 @inline function dot2(a: usize, b: usize, q: usize, stride: i32): v128 {
   let sa = i32x4.splat(0), sb = i32x4.splat(0);
   const end = a + <usize>stride;
-  for (; a < end; a += 32, b += 32, q += 64) {
-    const q0 = v128.load(q), q1 = v128.load(q, 16), q2 = v128.load(q, 32), q3 = v128.load(q, 48);
-    sa = i32x4.add(sa, i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(a), q0), i32x4.dot_i16x8_s(v128.load8x8_s(a, 8), q1)),
-      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(a, 16), q2), i32x4.dot_i16x8_s(v128.load8x8_s(a, 24), q3))));
-    sb = i32x4.add(sb, i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(b), q0), i32x4.dot_i16x8_s(v128.load8x8_s(b, 8), q1)),
-      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(b, 16), q2), i32x4.dot_i16x8_s(v128.load8x8_s(b, 24), q3))));
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (; a < end; a += 32, b += 32, q += 32) {
+      const q0 = v128.load(q), q1 = v128.load(q, 16);
+      sa = dotAdd(v128.load(a, 16), q1, dotAdd(v128.load(a), q0, sa));
+      sb = dotAdd(v128.load(b, 16), q1, dotAdd(v128.load(b), q0, sb));
+    }
+  } else {
+    for (; a < end; a += 32, b += 32, q += 64) {
+      const q0 = v128.load(q), q1 = v128.load(q, 16), q2 = v128.load(q, 32), q3 = v128.load(q, 48);
+      sa = i32x4.add(sa, i32x4.add(
+        i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(a), q0), i32x4.dot_i16x8_s(v128.load8x8_s(a, 8), q1)),
+        i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(a, 16), q2), i32x4.dot_i16x8_s(v128.load8x8_s(a, 24), q3))));
+      sb = i32x4.add(sb, i32x4.add(
+        i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(b), q0), i32x4.dot_i16x8_s(v128.load8x8_s(b, 8), q1)),
+        i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(b, 16), q2), i32x4.dot_i16x8_s(v128.load8x8_s(b, 24), q3))));
+    }
   }
   // lane 0: Σ sa, lane 1: Σ sb
   const t = i32x4.add(v128.shuffle<i32>(sa, sb, 0, 4, 2, 6), v128.shuffle<i32>(sa, sb, 1, 5, 3, 7));

@@ -39,9 +39,16 @@ export interface Kernels {
    * candidate must beat the worst kept, so ties stay with the earlier row. See assembly/topk.ts.
    */
   topk_merge_f32(scores: number, rows: number, n: number, ld: number, first: number, k: number, largest: number, outIdx: number, outScores: number): void;
-  /** out[j·ldo + i] = rowScales[i]·qScales[j]·(int8 row i · int16 query j), `stride` codes each (a multiple of 32; query codes within ±2047). */
-  dot_i8_rows(codes: number, stride: number, n: number, q: number, nq: number,
-              rowScales: number, qScales: number, out: number, ldo: number): void;
+  /**
+   * out[j·ldo + i] = scale[i]·qScales[j]·(int8 row i · int16 query j), `stride` codes each (a
+   * multiple of 32; query codes within ±i8_query_limit()); rowMeta holds per row its scale (f32)
+   * and Σ codes (i32); `work` holds i8_work_bytes(nq, stride). See assembly/quant.ts.
+   */
+  dot_i8_rows(codes: number, stride: number, n: number, q: number, nq: number, rowMeta: number,
+              qScales: number, out: number, ldo: number, work: number): void;
+  /** The largest |code| dot_i8_rows takes in a query: 2047, or 63 on the relaxed build (its dot is exact for 7-bit operands). */
+  i8_query_limit(): number;
+  i8_work_bytes(nq: number, stride: number): number;
   /** In-place Householder QR of the len×cols matrix whose columns are the rows of `a` (`tau`: householder_tau_bytes); see assembly/linalg.ts. */
   householder_qr_f32(a: number, cols: number, len: number, tau: number, diag: number, work: number): void;
   /** Qᵀ (cols rows of len floats) from householder_qr_f32's output. */

@@ -44,9 +44,8 @@ const MAGIC = "WLAVIDX\0";
 const VERSION = 1;
 const HEADER_BYTES = 32;
 const HAS_ORIGINALS = 1; // flag bit of header byte 18
-/** Query codes of the int8 scan are 12-bit: an i32 lane of the kernel adds 2·127·2047 per 16
- *  values, so sums stay exact up to I8_MAX_DIM. */
-const QUERY_LIMIT = 2047;
+/** Longest int8 vector: the scan's i32 sums of code products stay exact up to here (queries
+ *  carry 12 bits, ±2047, or 7 on the relaxed build: kernels.i8_query_limit()). */
 const I8_MAX_DIM = 32768;
 
 /**
@@ -495,19 +494,23 @@ class F32Store {
 /**
  * Int8 rows in backend memory: each vector as codes round(v/s) in [-127, 127] with s =
  * max|v|/127, rows padded with zeros to `stride` bytes (a multiple of 32) for the SIMD scan.
- * Queries are coded as int16 in [-2047, 2047], so nearly all the error is the rows'. The float32 vectors
- * are optionally kept in JS memory, read only to re-rank candidates.
+ * Queries are coded within ±kernels.i8_query_limit(): 12 bits (nearly all the error is the rows'),
+ * or 7 on the relaxed build, whose dot instruction is exact only for 7-bit operands. Each row's
+ * code sum is kept for that build's correction. The float32 vectors are optionally kept in JS
+ * memory, read only to re-rank candidates.
  */
 class I8Store {
   readonly stride: number;
   readonly #codes: RowBuffer; // [capacity, stride bytes]
-  readonly #scales: RowBuffer; // [capacity, 1]
+  // [capacity, 2]: each row's scale (f32) and the sum of its codes (i32), side by side so the
+  // scan reads them as one stream (two arrays made the relaxed build's scan 1.2× slower).
+  readonly #meta: RowBuffer;
   #originals?: Float32Array; // [capacity, dim]
 
   constructor(readonly backend: Backend, readonly dim: number, keepOriginals: boolean) {
     this.stride = Math.ceil(dim / 32) * 32;
     this.#codes = new RowBuffer(backend, this.stride / 4, 16);
-    this.#scales = new RowBuffer(backend, 1, 16);
+    this.#meta = new RowBuffer(backend, 2, 16);
     if (keepOriginals) this.#originals = new Float32Array(16 * dim);
   }
 
@@ -517,7 +520,7 @@ class I8Store {
 
   reserve(needed: number, used: number): void {
     this.#codes.reserve(needed, used);
-    this.#scales.reserve(needed, used);
+    this.#meta.reserve(needed, used);
     const o = this.#originals;
     if (o && o.length < this.#codes.capacity * this.dim) {
       this.#originals = new Float32Array(this.#codes.capacity * this.dim);
@@ -529,8 +532,19 @@ class I8Store {
     return new Int8Array(this.backend.heap.memory.buffer, this.#codes.ptr + row * this.stride, this.stride);
   }
 
-  private scaleView(): Float32Array {
-    return this.backend.heap.f32(this.#scales.ptr, this.#scales.capacity);
+  /** Row r's scale is at [2r] (its code sum, as i32 bits, at [2r + 1]). */
+  private metaView(): Float32Array {
+    return this.backend.heap.f32(this.#meta.ptr, 2 * this.#meta.capacity);
+  }
+
+  /** Row `row` := these codes (dim of them; the padding stays zero) and their sum. */
+  private setCodes(row: number, codes: Int8Array): void {
+    const view = this.codeView(row);
+    view.fill(0);
+    view.set(codes);
+    let sum = 0;
+    for (let i = 0; i < codes.length; i++) sum += codes[i];
+    new Int32Array(this.backend.heap.memory.buffer, this.#meta.ptr + row * 8 + 4, 1)[0] = sum;
   }
 
   writeRows(rows: readonly number[], data: Float32Array): void {
@@ -538,21 +552,21 @@ class I8Store {
   }
 
   write(row: number, v: Float32Array): void {
-    const codes = new Int8Array(this.stride); // zero padding included
-    this.scaleView()[row] = quantise(v, 127, codes);
-    this.codeView(row).set(codes);
+    const codes = new Int8Array(this.dim);
+    this.metaView()[2 * row] = quantise(v, 127, codes);
+    this.setCodes(row, codes);
     this.#originals?.set(v, row * this.dim);
   }
 
   read(row: number): Float32Array {
     if (this.#originals) return this.#originals.slice(row * this.dim, (row + 1) * this.dim);
-    const codes = this.codeView(row), s = this.scaleView()[row];
+    const codes = this.codeView(row), s = this.metaView()[2 * row];
     return Float32Array.from({ length: this.dim }, (_, i) => codes[i] * s);
   }
 
   /** Squared length of the dequantised vector: what the int8 scores measure distance to. */
   sqNorm(row: number): number {
-    const codes = this.codeView(row), s = this.scaleView()[row];
+    const codes = this.codeView(row), s = this.metaView()[2 * row];
     let ss = 0;
     for (let i = 0; i < this.dim; i++) ss += codes[i] * codes[i];
     return ss * s * s;
@@ -561,15 +575,15 @@ class I8Store {
   compact(removed: number[], size: number): void {
     const heap = this.backend.heap;
     compactRows(new Int8Array(heap.memory.buffer, this.#codes.ptr, this.#codes.capacity * this.stride), this.stride, removed, size);
-    compactRows(this.scaleView(), 1, removed, size);
+    compactRows(this.metaView(), 2, removed, size);
     if (this.#originals) compactRows(this.#originals, this.dim, removed, size);
   }
 
   /** Scores queries against blocks of rows from int8 codes: one blocked pass over a block's rows for a batch. */
   scorer(q: Float32Array, nq: number): Scorer {
-    const heap = this.backend.heap, dim = this.dim, stride = this.stride;
-    const codes = new Int16Array(nq * stride), qScales = new Float32Array(nq);
-    for (let r = 0; r < nq; r++) qScales[r] = quantise(q.subarray(r * dim, (r + 1) * dim), QUERY_LIMIT, codes.subarray(r * stride, (r + 1) * stride));
+    const be = this.backend, heap = be.heap, kern = be.kernels, dim = this.dim, stride = this.stride;
+    const codes = new Int16Array(nq * stride), qScales = new Float32Array(nq), limit = kern.i8_query_limit();
+    for (let r = 0; r < nq; r++) qScales[r] = quantise(q.subarray(r * dim, (r + 1) * dim), limit, codes.subarray(r * stride, (r + 1) * stride));
     const qPtr = heap.alloc(nq * stride * 2);
     let qsPtr = 0;
     try {
@@ -581,8 +595,8 @@ class I8Store {
     new Int16Array(heap.memory.buffer, qPtr, nq * stride).set(codes);
     heap.f32(qsPtr, nq).set(qScales);
     return {
-      score: (first, count, sPtr) => this.backend.kernels.dot_i8_rows(this.#codes.ptr + first * stride, stride, count,
-        qPtr, nq, this.#scales.ptr + first * 4, qsPtr, sPtr, count),
+      score: (first, count, sPtr) => be.withWork(kern.i8_work_bytes(nq, stride), (work) => kern.dot_i8_rows(
+        this.#codes.ptr + first * stride, stride, count, qPtr, nq, this.#meta.ptr + first * 8, qsPtr, sPtr, count, work)),
       dispose: () => { heap.free(qPtr); heap.free(qsPtr); },
     };
   }
@@ -591,7 +605,7 @@ class I8Store {
   sections(size: number): Uint8Array[] {
     const codes = new Uint8Array(size * this.dim);
     for (let r = 0; r < size; r++) codes.set(new Uint8Array(this.codeView(r).buffer, this.#codes.ptr + r * this.stride, this.dim), r * this.dim);
-    const scales = new Uint8Array(this.scaleView().slice(0, size).buffer);
+    const meta = this.metaView(), scales = new Uint8Array(Float32Array.from({ length: size }, (_, r) => meta[2 * r]).buffer);
     return this.#originals ? [codes, scales, new Uint8Array(this.#originals.slice(0, size * this.dim).buffer)] : [codes, scales];
   }
 
@@ -603,18 +617,15 @@ class I8Store {
     if (at >= 0) throw new InputError(`row ${Math.floor(at / this.dim)} has code -128 at column ${at % this.dim} (codes are in [-127, 127])`);
     scales.forEach((s, r) => { if (!(Number.isFinite(s) && s >= 0)) throw new InputError(`row ${r} has scale ${s} (scales are finite and >= 0)`); });
     if (this.#originals) checkRows("load", "row", new Float32Array(originalBytes.buffer, originalBytes.byteOffset, count * this.dim), this.dim, metric);
-    for (let r = 0; r < count; r++) {
-      const row = this.codeView(r);
-      row.fill(0);
-      row.set(codes.subarray(r * this.dim, (r + 1) * this.dim));
-    }
-    this.scaleView().set(scales);
+    for (let r = 0; r < count; r++) this.setCodes(r, codes.subarray(r * this.dim, (r + 1) * this.dim));
+    const meta = this.metaView();
+    scales.forEach((s, r) => { meta[2 * r] = s; });
     if (this.#originals) this.#originals.set(new Float32Array(originalBytes.buffer, originalBytes.byteOffset, count * this.dim));
   }
 
   dispose(): void {
     this.#codes.dispose();
-    this.#scales.dispose();
+    this.#meta.dispose();
   }
 }
 

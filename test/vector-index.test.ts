@@ -210,24 +210,30 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
 });
 
 describe.each(PATHS)("int8 storage on %s", (path) => {
-  it("the int8 scan kernel equals the integer dot product times the scales (odd row counts, several strides)", async () => {
-    const be = await backend(path);
+  it("the int8 scan kernel equals the integer dot product times the scales (odd row counts, several strides, query codes at the limit)", async () => {
+    const be = await backend(path), k = be.kernels, limit = k.i8_query_limit();
+    expect(limit).toBe(path === "wasm-relaxed-simd" ? 63 : 2047);
     const next = rng(9);
     // One query over 16+ rows goes by quarters; a batch four queries at a time over row pairs,
     // then the odd row and the last queries one by one.
     for (const [n, stride, nq] of [[1, 32, 1], [7, 64, 3], [515, 416, 2], [515, 416, 1], [18, 32, 1], [515, 416, 6], [8, 64, 4]]) {
       const codes = Int8Array.from({ length: n * stride }, () => Math.round(next() * 127));
-      const q = Int16Array.from({ length: nq * stride }, () => Math.round(next() * 4094));
+      const q = Int16Array.from({ length: nq * stride }, () => Math.round(next() * limit));
+      q[0] = limit; q[1] = -limit; // both ends of the range
+      const sums = Int32Array.from({ length: n }, (_, i) => codes.subarray(i * stride, (i + 1) * stride).reduce((a, c) => a + c, 0));
       const scales = Float32Array.from({ length: n }, () => 0.01 + Math.abs(next()));
       const qScales = Float32Array.from({ length: nq }, () => 0.01 + Math.abs(next()));
       const h = be.heap;
-      const [cp, qp, sp, qsp, op] = [n * stride, nq * stride * 2, n * 4, nq * 4, nq * n * 4].map((b) => h.alloc(b));
+      const [cp, qp, mp, qsp, op] = [n * stride, nq * stride * 2, n * 8, nq * 4, nq * n * 4].map((b) => h.alloc(b));
+      const work = h.alloc(Math.max(1, k.i8_work_bytes(nq, stride)));
       new Int8Array(h.memory.buffer, cp, codes.length).set(codes);
       new Int16Array(h.memory.buffer, qp, q.length).set(q);
-      h.f32(sp, n).set(scales);
+      const meta = h.f32(mp, 2 * n), metaSums = new Int32Array(h.memory.buffer, mp, 2 * n);
+      for (let i = 0; i < n; i++) { meta[2 * i] = scales[i]; metaSums[2 * i + 1] = sums[i]; }
       h.f32(qsp, nq).set(qScales);
-      be.kernels.dot_i8_rows(cp, stride, n, qp, nq, sp, qsp, op, n);
+      k.dot_i8_rows(cp, stride, n, qp, nq, mp, qsp, op, n, work);
       const got = h.f32(op, nq * n).slice();
+      expect(Array.from(new Int16Array(h.memory.buffer, qp, q.length))).toEqual(Array.from(q)); // the queries are left as they were
       for (let j = 0; j < nq; j++) {
         for (let i = 0; i < n; i++) {
           let dot = 0;
@@ -236,7 +242,7 @@ describe.each(PATHS)("int8 storage on %s", (path) => {
           expect(Math.abs(got[j * n + i] - want)).toBeLessThanOrEqual(4 * EPS32 * Math.abs(want));
         }
       }
-      for (const p of [cp, qp, sp, qsp, op]) h.free(p);
+      for (const p of [cp, qp, mp, qsp, op, work]) h.free(p);
     }
   });
 

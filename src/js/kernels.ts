@@ -194,16 +194,18 @@ export function createJsKernels(memory: GrowableMemory): Kernels {
         }
       }
     },
-    dot_i8_rows(codes, stride, n, q, nq, rowScales, qScales, out, ldo) {
+    i8_query_limit: () => 2047,
+    i8_work_bytes: () => 0,
+    dot_i8_rows(codes, stride, n, q, nq, rowMeta, qScales, out, ldo, _work) {
       const h = heap(), bytes = new Int8Array(h.buffer), shorts = new Int16Array(h.buffer);
-      rowScales >>= 2; qScales >>= 2; out >>= 2; q >>= 1;
+      rowMeta >>= 2; qScales >>= 2; out >>= 2; q >>= 1;
       for (let j = 0; j < nq; j++) {
         const qj = q + j * stride, qs = h[qScales + j];
         for (let i = 0; i < n; i++) {
           const ri = codes + i * stride;
           let s = 0;
           for (let p = 0; p < stride; p++) s += bytes[ri + p] * shorts[qj + p];
-          h[out + j * ldo + i] = s * h[rowScales + i] * qs;
+          h[out + j * ldo + i] = s * h[rowMeta + 2 * i] * qs;
         }
       }
     },
