@@ -8,13 +8,14 @@
 // memory on x86) and multiplies them pairwise into i32 lanes (i32x4.dot_i16x8_s: one pmaddwd),
 // with 12-bit queries (±2047, so i32 sums stay exact up to 32768 codes): six vector operations
 // per 16 codes, which keep the scan compute-bound.
-// The relaxed build multiplies 16 codes at once by the relaxed dot (pmaddubsw + pmaddwd on x86,
-// sdot on Arm), which is exact only while the second operand's bytes are in [0, 127]. So its
-// queries carry 7 bits: codes within ±63, stored as q + 64, and each row's dot corrected by
-// 64·Σ codes (kept beside each row's scale). Pairs of products stay within i16 (2·127·127), so no platform
-// saturates. Both builds give exact integer dots of the codes they were given; the relaxed
-// build's coarser query codes make its scores a little less precise (re-ranking restores
-// the exact order).
+// The relaxed build multiplies 16 codes at once by the relaxed dot (pmaddubsw + pmaddwd on x86
+// without AVX-VNNI, sdot on Arm), which is exact only while the second operand's bytes are in
+// [0, 127]. So its queries carry 7 bits: codes within ±63, stored as q + 64, and
+// each row's dot corrected by 64·Σ codes (kept beside each row's scale). Pairs of products
+// stay within i16 (2·127·127), so no platform saturates. The fused i32x4 dot-add is used where
+// a check on the first scan finds it right (see `fusedDotWorks`). Both builds give exact
+// integer dots of the codes they were given; the relaxed build's coarser query codes make its
+// scores a little less precise (re-ranking restores the exact order).
 
 /** The largest |code| of a query this build's scan takes. */
 export function i8_query_limit(): i32 {
@@ -50,6 +51,7 @@ export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32
       v128.store(work + p, i8x16.add(i8x16.narrow_i16x8_s(lo, hi), offset));
     }
     q = work;
+    if (fusedDot < 0) fusedDot = fusedDotWorks() ? 1 : 0;
   }
   if (nq == 1 && n >= 16) {
     // One query: a row from each quarter of the table per step, so memory serves four streams
@@ -57,7 +59,9 @@ export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32
     const qs = load<f32>(qScales), quarter = n >> 2, qb = <usize>quarter * <usize>stride;
     for (let i = 0; i < quarter; i++) {
       const r0 = codes + <usize>i * stride;
-      const acc = dot4(r0, r0 + qb, r0 + 2 * qb, r0 + 3 * qb, q, stride);
+      const acc = useFused()
+        ? dot4(r0, r0 + qb, r0 + 2 * qb, r0 + 3 * qb, q, stride, true)
+        : dot4(r0, r0 + qb, r0 + 2 * qb, r0 + 3 * qb, q, stride, false);
       storeScore(out, rowMeta, i, i32x4.extract_lane(acc, 0), qs);
       storeScore(out, rowMeta, i + quarter, i32x4.extract_lane(acc, 1), qs);
       storeScore(out, rowMeta, i + 2 * quarter, i32x4.extract_lane(acc, 2), qs);
@@ -71,7 +75,8 @@ export function dot_i8_rows(codes: usize, stride: i32, n: i32, q: usize, nq: i32
     let j = 0;
     for (; j + 4 <= nq; j += 4) {
       let i = i0;
-      for (; i + 2 <= i1; i += 2) tile2x4(codes, stride, i, q, j, rowMeta, qScales, out, ldo);
+      if (useFused()) for (; i + 2 <= i1; i += 2) tile2x4(codes, stride, i, q, j, rowMeta, qScales, out, ldo, true);
+      else for (; i + 2 <= i1; i += 2) tile2x4(codes, stride, i, q, j, rowMeta, qScales, out, ldo, false);
       for (let t = j; t < j + 4; t++) scoreRows(codes, stride, i, i1, q, t, rowMeta, qScales, out, ldo); // an odd last row
     }
     for (; j < nq; j++) scoreRows(codes, stride, i0, i1, q, j, rowMeta, qScales, out, ldo);
@@ -85,7 +90,8 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
   const oj = out + (<usize>j * <usize>ldo << 2);
   for (let i = from; i < to; i += 2) {
     const r0 = codes + <usize>i * stride;
-    const acc = dot2(r0, i + 1 < to ? r0 + stride : r0, qj, stride);
+    const r1 = i + 1 < to ? r0 + stride : r0;
+    const acc = useFused() ? dot2(r0, r1, qj, stride, true) : dot2(r0, r1, qj, stride, false);
     storeScore(oj, rowMeta, i, i32x4.extract_lane(acc, 0), qs);
     if (i + 1 < to) storeScore(oj, rowMeta, i + 1, i32x4.extract_lane(acc, 1), qs);
   }
@@ -98,7 +104,7 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
  */
 // @ts-ignore: decorator
 @inline function tile2x4(codes: usize, stride: i32, i: i32, q: usize, j: i32,
-                         rowMeta: usize, qScales: usize, out: usize, ldo: i32): void {
+                         rowMeta: usize, qScales: usize, out: usize, ldo: i32, fused: bool): void {
   let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
   let t0 = i32x4.splat(0), t1 = i32x4.splat(0), t2 = i32x4.splat(0), t3 = i32x4.splat(0);
   const qs = <usize>stride * QB;
@@ -107,13 +113,13 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
     for (const end = a + <usize>stride; a < end; a += 16, qp += 16) {
       const x = v128.load(a), y = v128.load(a + <usize>stride);
       let v = v128.load(qp);
-      s0 = dotAdd(x, v, s0); t0 = dotAdd(y, v, t0);
+      s0 = dotAdd(x, v, s0, fused); t0 = dotAdd(y, v, t0, fused);
       v = v128.load(qp + qs);
-      s1 = dotAdd(x, v, s1); t1 = dotAdd(y, v, t1);
+      s1 = dotAdd(x, v, s1, fused); t1 = dotAdd(y, v, t1, fused);
       v = v128.load(qp + 2 * qs);
-      s2 = dotAdd(x, v, s2); t2 = dotAdd(y, v, t2);
+      s2 = dotAdd(x, v, s2, fused); t2 = dotAdd(y, v, t2, fused);
       v = v128.load(qp + 3 * qs);
-      s3 = dotAdd(x, v, s3); t3 = dotAdd(y, v, t3);
+      s3 = dotAdd(x, v, s3, fused); t3 = dotAdd(y, v, t3, fused);
     }
   } else {
     for (const end = a + <usize>stride; a < end; a += 8, qp += 16) {
@@ -165,27 +171,53 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
 
 /**
  * acc + Σ of each four products x[i]·q[i] in its i32 lane: int8 x, q's bytes in [0, 127] (the
- * relaxed build). The relaxed dot to i16 and a pairwise add, not the fused i32x4 form: Node
- * 20's baseline compiler (Liftoff) returns twice the fused form's sum, and V8 lowers both alike
- * on x86 without AVX-VNNI (the fused form was 1.2× faster under Node 24, equal under Node 20).
+ * relaxed build). `fused`: one i32x4 relaxed dot-add (under Node 24 the one-query scan of
+ * 100k × 384 took 1.84 against 2.28 ms, four queries over 20k × 384 0.37 against 0.68); else
+ * the relaxed dot to i16 and a pairwise add, for runtimes whose fused form is wrong (see
+ * `fusedDotWorks`). The two agree wherever both are right; under Node 20 they ran alike.
  */
 // @ts-ignore: decorator
-@inline function dotAdd(x: v128, q: v128, acc: v128): v128 {
+@inline function dotAdd(x: v128, q: v128, acc: v128, fused: bool): v128 {
+  if (fused) return i32x4.relaxed_dot_i8x16_i7x16_add_s(x, q, acc);
   return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(x, q)));
+}
+
+/** Whether the scan uses the fused dot-add: -1 until the first scan checks it. */
+let fusedDot: i32 = -1;
+
+/** The relaxed build, on a runtime whose fused dot-add is right. */
+// @ts-ignore: decorator
+@inline function useFused(): bool { return ASC_FEATURE_RELAXED_SIMD && fusedDot == 1; }
+// A check of the fused dot-add: sixteen int8 codes, sixteen query bytes in [0, 127] (pairs of
+// products at ±32258, the i16 extremes the scan can meet), four accumulators, and the sums.
+const PROBE_X = memory.data<i8>([127, 127, -1, 1, -127, -127, 100, -100, 5, -5, 17, -33, 0, 127, -127, 2]);
+const PROBE_Q = memory.data<u8>([127, 127, 0, 1, 127, 127, 100, 99, 127, 0, 1, 2, 50, 1, 1, 127]);
+const PROBE_ACC = memory.data<i32>([1000, -7, 0, 123456]);
+const PROBE_WANT = memory.data<i32>([33259, -32165, 586, 123710]);
+
+/**
+ * Whether i32x4.relaxed_dot_i8x16_i7x16_add_s gives the exact sums here. Node 20's baseline
+ * compiler (Liftoff, which runs a function's first calls) returns twice the sum; its optimising
+ * compiler and Node 24's both are right. Checked on the first scan, so on the baseline code
+ * wherever a runtime has one.
+ */
+function fusedDotWorks(): bool {
+  const got = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(PROBE_X), v128.load(PROBE_Q), v128.load(PROBE_ACC));
+  return i32x4.all_true(i32x4.eq(got, v128.load(PROBE_WANT)));
 }
 
 /** The integer dots of rows a, b, c and d with q (in the build's query layout), in lanes 0-3. */
 // @ts-ignore: decorator
-@inline function dot4(a: usize, b: usize, c: usize, d: usize, q: usize, stride: i32): v128 {
+@inline function dot4(a: usize, b: usize, c: usize, d: usize, q: usize, stride: i32, fused: bool): v128 {
   let sa = i32x4.splat(0), sb = i32x4.splat(0), sc = i32x4.splat(0), sd = i32x4.splat(0);
   const end = a + <usize>stride;
   if (ASC_FEATURE_RELAXED_SIMD) {
     for (; a < end; a += 16, b += 16, c += 16, d += 16, q += 16) {
       const qv = v128.load(q);
-      sa = dotAdd(v128.load(a), qv, sa);
-      sb = dotAdd(v128.load(b), qv, sb);
-      sc = dotAdd(v128.load(c), qv, sc);
-      sd = dotAdd(v128.load(d), qv, sd);
+      sa = dotAdd(v128.load(a), qv, sa, fused);
+      sb = dotAdd(v128.load(b), qv, sb, fused);
+      sc = dotAdd(v128.load(c), qv, sc, fused);
+      sd = dotAdd(v128.load(d), qv, sd, fused);
     }
   } else {
     for (; a < end; a += 16, b += 16, c += 16, d += 16, q += 32) {
@@ -204,14 +236,14 @@ function scoreRows(codes: usize, stride: i32, from: i32, to: i32, q: usize, j: i
 // x86, against three instructions to split and extend a 16-byte load), and 32 codes per step
 // halve the loop's bookkeeping: 1.2-1.4× the rows per second of the 16-byte version.
 // @ts-ignore: decorator
-@inline function dot2(a: usize, b: usize, q: usize, stride: i32): v128 {
+@inline function dot2(a: usize, b: usize, q: usize, stride: i32, fused: bool): v128 {
   let sa = i32x4.splat(0), sb = i32x4.splat(0);
   const end = a + <usize>stride;
   if (ASC_FEATURE_RELAXED_SIMD) {
     for (; a < end; a += 32, b += 32, q += 32) {
       const q0 = v128.load(q), q1 = v128.load(q, 16);
-      sa = dotAdd(v128.load(a, 16), q1, dotAdd(v128.load(a), q0, sa));
-      sb = dotAdd(v128.load(b, 16), q1, dotAdd(v128.load(b), q0, sb));
+      sa = dotAdd(v128.load(a, 16), q1, dotAdd(v128.load(a), q0, sa, fused), fused);
+      sb = dotAdd(v128.load(b, 16), q1, dotAdd(v128.load(b), q0, sb, fused), fused);
     }
   } else {
     for (; a < end; a += 32, b += 32, q += 64) {

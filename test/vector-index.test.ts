@@ -246,6 +246,40 @@ describe.each(PATHS)("int8 storage on %s", (path) => {
     }
   });
 
+  it("the int8 scan stays exact over hundreds of calls, while V8 moves it from its baseline to its optimised code", async () => {
+    // Node 20's baseline compiler doubles the fused relaxed dot-add: the scan checks it on its
+    // first call and must agree with itself before and after tier-up, alone and in a batch.
+    const be = await backend(path), k = be.kernels, h = be.heap, limit = k.i8_query_limit();
+    const next = rng(31), [n, stride] = [4096, 384];
+    const codes = Int8Array.from({ length: n * stride }, () => Math.round(next() * 127));
+    const q = Int16Array.from({ length: 4 * stride }, () => Math.round(next() * limit));
+    const [cp, qp, mp, qsp, op] = [n * stride, 4 * stride * 2, n * 8, 16, 4 * n * 4].map((b) => h.alloc(b));
+    const work = h.alloc(Math.max(1, k.i8_work_bytes(4, stride)));
+    new Int8Array(h.memory.buffer, cp, codes.length).set(codes);
+    new Int16Array(h.memory.buffer, qp, q.length).set(q);
+    const meta = h.f32(mp, 2 * n), sums = new Int32Array(h.memory.buffer, mp, 2 * n);
+    for (let i = 0; i < n; i++) {
+      meta[2 * i] = 1;
+      sums[2 * i + 1] = codes.subarray(i * stride, (i + 1) * stride).reduce((a, c) => a + c, 0);
+    }
+    h.f32(qsp, 4).fill(1);
+    const want = Float32Array.from({ length: 4 * n }, (_, x) => {
+      const j = Math.floor(x / n), i = x % n;
+      let dot = 0;
+      for (let p = 0; p < stride; p++) dot += codes[i * stride + p] * q[j * stride + p];
+      return dot;
+    });
+    const wrong: string[] = [];
+    for (let call = 0; call < (path === "js" ? 2 : 300); call++) {
+      const nq = call % 2 ? 4 : 1; // one query by quarters, four by pairs of rows
+      k.dot_i8_rows(cp, stride, n, qp, nq, mp, qsp, op, n, work);
+      const got = h.f32(op, nq * n);
+      for (let x = 0; x < nq * n; x++) if (got[x] !== want[x]) { wrong.push(`call ${call}, query ${Math.floor(x / n)}, row ${x % n}: ${got[x]} ≠ ${want[x]}`); break; }
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+    for (const p of [cp, qp, mp, qsp, op, work]) h.free(p);
+  });
+
   it.each(["cosine", "dot", "l2"] as Metric[])("%s: approximate scores within the quantisation bound; with rerank, the exact top-k", async (metric) => {
     const be = await backend(path);
     const [n, dim] = [1003, 37];
