@@ -22,7 +22,7 @@ afterAll(async () => {
   await stop?.();
 });
 
-it("loads the built package in headless Chromium, picks a WASM path and computes a matmul that matches float64", async () => {
+it("loads the built package in headless Chromium, picks a WASM path, computes a matmul that matches float64 and int8 scans that stay exact over 200 calls", async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
@@ -36,5 +36,7 @@ it("loads the built package in headless Chromium, picks a WASM path and computes
   expect((result.features as { simd: boolean }).simd).toBe(true);
   expect(result.length).toBe(65 * 17);
   expect(result.worstRatio as number).toBeLessThanOrEqual(1);
+  expect(result.i8Limit).toBe(result.backend === "wasm-relaxed-simd" ? 63 : 2047);
+  expect(result.i8Wrong).toBe(0);
   console.log(`chromium ${browser.version()}: ${result.backend}, worst error ${(result.worstRatio as number).toFixed(3)} of the float64 bound`);
 });
