@@ -62,6 +62,21 @@ export function percent(fraction, digits = 0) {
   return `${(100 * fraction).toFixed(digits)}%`;
 }
 
+/**
+ * x with `digits` decimals, or more (up to 4) where fewer would show it equal to `ref` though it
+ * is not: a bar line never reads "MISSES … 1.30× (≥ 1.3×)" for a ratio of 1.298.
+ */
+export function fixedAgainst(x, ref, digits = 2) {
+  let d = digits;
+  while (d < 4 && x !== ref && Number(x.toFixed(d)) === Number(ref.toFixed(d))) d++;
+  return x.toFixed(d);
+}
+
+/** `percent(fraction, 1)`, with more decimals where one would show it equal to `ref`. */
+export function percentAgainst(fraction, ref) {
+  return `${fixedAgainst(100 * fraction, 100 * ref, 1)}%`;
+}
+
 /** Stream counts of the read probe: DRAM serves one core faster over several streams. */
 export const STREAMS = [1, 2, 4, 8];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: the bench is plain JS without type declarations
-import { measure, pairedRatio, percent } from "../bench/harness.mjs";
+import { fixedAgainst, measure, pairedRatio, percent, percentAgainst } from "../bench/harness.mjs";
 
 describe("bench harness", () => {
   it("pairedRatio is the median of per-round ratios, so drift shared by a round cancels", () => {
@@ -18,6 +18,16 @@ describe("bench harness", () => {
     expect(percent(0.8977686785142538)).toBe("90%"); // tables: whole percent
     expect(percent(0.8977686785142538, 1)).toBe("89.8%"); // bar lines: one decimal
     expect(percent(1.0516, 1)).toBe("105.2%");
+  });
+
+  it("fixedAgainst adds decimals only where rounding would show a figure equal to its bar", () => {
+    expect(fixedAgainst(1.298, 1.3)).toBe("1.298"); // a miss must not read 1.30 beside "≥ 1.3"
+    expect(fixedAgainst(1.2999, 1.3)).toBe("1.2999");
+    expect(fixedAgainst(1.33, 1.3)).toBe("1.33");
+    expect(fixedAgainst(1.3, 1.3)).toBe("1.30"); // equal is equal
+    expect(fixedAgainst(51.73, 51.7, 1)).toBe("51.73");
+    expect(percentAgainst(0.8496, 0.85)).toBe("84.96%");
+    expect(percentAgainst(0.81, 0.9)).toBe("81.0%");
   });
 
   it("measure alternates candidates and returns one sample per round for each", async () => {

@@ -5,7 +5,7 @@
 
 import { randomFloats as rand } from "../data.mjs";
 import { models, ortCandidate } from "../onnx.mjs";
-import { pairedRatio } from "../harness.mjs";
+import { fixedAgainst, pairedRatio } from "../harness.mjs";
 
 export const kernelsWorkload = {
   name: "kernels",
@@ -56,10 +56,10 @@ export const kernelsWorkload = {
     const wasm = paths.filter((p) => p !== "js");
     const summary = wasm.flatMap((p) => {
       const overhead = pairedRatio(t, `${p} dot`, `${p} bare dot`);
-      const out = [`${overhead <= 1.5 ? "meets" : "MISSES"} the dot bar on ${p}: ${overhead.toFixed(2)}× the bare kernel call (≤ 1.5×)`];
+      const out = [`${overhead <= 1.5 ? "meets" : "MISSES"} the dot bar on ${p}: ${fixedAgainst(overhead, 1.5)}× the bare kernel call (≤ 1.5×)`];
       if (peers) {
         const r = pairedRatio(t, "tfjs-wasm softmax", `${p} softmax`);
-        out.push(`${r >= 2 ? "meets" : "MISSES"} the softmax bar on ${p}: ${r.toFixed(2)}× faster than tfjs-backend-wasm (≥ 2×)`);
+        out.push(`${r >= 2 ? "meets" : "MISSES"} the softmax bar on ${p}: ${fixedAgainst(r, 2)}× faster than tfjs-backend-wasm (≥ 2×)`);
       }
       if (ort) out.push(`softmax on ${p}: ${pairedRatio(t, "ort-wasm softmax", `${p} softmax`).toFixed(2)}× faster than onnxruntime-web`);
       return out;

@@ -5,7 +5,7 @@
 // drifts by ±10-25 %).
 import { randomTensor } from "../data.mjs";
 import { models, ortCandidate } from "../onnx.mjs";
-import { pairedRatio, percent, readBound, streamCandidates } from "../harness.mjs";
+import { fixedAgainst, pairedRatio, percent, percentAgainst, readBound, streamCandidates } from "../harness.mjs";
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
   [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [4, 1536, 1536], [1536, 1536, 1],
@@ -150,8 +150,8 @@ function peerBar(shapes, wasmPaths) {
   return shapes.filter((s) => s.m === s.k && s.k === s.n && s.n >= 256).flatMap((s) => wasmPaths.map((p) => {
     const need = p === "wasm-simd" ? 1.3 : 1.6, r = s.vsTfjsWasm[p];
     const needed = need * s.gflops["tfjs-wasm"], peak = s.peakGflops[p];
-    const beyond = r < need && needed > peak ? ` — it would take ${needed.toFixed(1)} GFLOP/s, above the ${peak.toFixed(1)} of the peak probe` : "";
-    return `${r >= need ? "meets" : "MISSES"} the peer bar at n=${s.n} on ${p}: ${r.toFixed(2)}× tfjs-backend-wasm (≥ ${need}×)${beyond}`;
+    const beyond = r < need && needed > peak ? ` — it would take ${fixedAgainst(needed, peak, 1)} GFLOP/s, above the ${fixedAgainst(peak, needed, 1)} of the peak probe` : "";
+    return `${r >= need ? "meets" : "MISSES"} the peer bar at n=${s.n} on ${p}: ${fixedAgainst(r, need)}× tfjs-backend-wasm (≥ ${need}×)${beyond}`;
   }));
 }
 
@@ -163,12 +163,12 @@ function barCheck(shapes, wasmPaths) {
       if (s.m === s.k && s.k === s.n && s.n >= 512) {
         const ok = s.ofPeak[p] >= 0.85 && s.vsJs[p] >= 20;
         const jsNeeds = 20 * s.gflops.js; // a fast pure-JS path can put 20× out of reach
-        const beyond = s.vsJs[p] < 20 && jsNeeds > s.peakGflops[p] ? ` — 20× would take ${jsNeeds.toFixed(1)} GFLOP/s, above the ${s.peakGflops[p].toFixed(1)} of the peak probe` : "";
-        out.push(`${ok ? "meets" : "MISSES"} the bar at n=${s.n} on ${p}: ${percent(s.ofPeak[p], 1)} of peak (≥ 85%), ` +
-          `${Number.isFinite(s.vsJs[p]) ? s.vsJs[p].toFixed(1) + "×" : "not measured against"} js (≥ 20×)${beyond}`);
+        const beyond = s.vsJs[p] < 20 && jsNeeds > s.peakGflops[p] ? ` — 20× would take ${fixedAgainst(jsNeeds, s.peakGflops[p], 1)} GFLOP/s, above the ${fixedAgainst(s.peakGflops[p], jsNeeds, 1)} of the peak probe` : "";
+        out.push(`${ok ? "meets" : "MISSES"} the bar at n=${s.n} on ${p}: ${percentAgainst(s.ofPeak[p], 0.85)} of peak (≥ 85%), ` +
+          `${Number.isFinite(s.vsJs[p]) ? fixedAgainst(s.vsJs[p], 20, 1) + "×" : "not measured against"} js (≥ 20×)${beyond}`);
       } else if (s.vsStream && s.k === 1536 && (s.m === 1 || s.n === 1)) {
         out.push(`${s.vsStream[p] <= 1.25 ? "meets" : "MISSES"} the bar for ${s.m}×${s.k}×${s.n} on ${p}: ` +
-          `${s.vsStream[p].toFixed(2)}× the stream time (≤ 1.25×)`);
+          `${fixedAgainst(s.vsStream[p], 1.25)}× the stream time (≤ 1.25×)`);
       }
     }
   }
