@@ -188,6 +188,7 @@ let fusedDot: i32 = -1;
 /** The relaxed build, on a runtime whose fused dot-add is right. */
 // @ts-ignore: decorator
 @inline function useFused(): bool { return ASC_FEATURE_RELAXED_SIMD && fusedDot == 1; }
+
 // A check of the fused dot-add: sixteen int8 codes, sixteen query bytes in [0, 127] (pairs of
 // products at ±32258, the i16 extremes the scan can meet), four accumulators, and the sums.
 const PROBE_X = memory.data<i8>([127, 127, -1, 1, -127, -127, 100, -100, 5, -5, 17, -33, 0, 127, -127, 2]);
@@ -232,9 +233,10 @@ function fusedDotWorks(): bool {
 }
 
 /** The integer dots of rows a and b with q (in the build's query layout), in lanes 0 and 1. */
-// The mul+add build: eight codes at a time come in sign-extended by the load itself (one pmovsxbw from memory on
-// x86, against three instructions to split and extend a 16-byte load), and 32 codes per step
-// halve the loop's bookkeeping: 1.2-1.4× the rows per second of the 16-byte version.
+// The mul+add build: eight codes at a time come in sign-extended by the load itself (one
+// pmovsxbw from memory on x86, against three instructions to split and extend a 16-byte load),
+// and 32 codes per step halve the loop's bookkeeping: 1.2-1.4× the rows per second of the
+// 16-byte version.
 // @ts-ignore: decorator
 @inline function dot2(a: usize, b: usize, q: usize, stride: i32, fused: bool): v128 {
   let sa = i32x4.splat(0), sb = i32x4.splat(0);
