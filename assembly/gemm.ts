@@ -39,6 +39,34 @@ export const MC: i32 = MR * 48; // an A block (MC × KC floats: 288-384 KiB) sta
   else kernel4x4(kc, pa, pb, c, ldc, first, bias);
 }
 
+/**
+ * One row of an MR×NR tile into `out` (NR floats): for the last tile of a column of tiles when
+ * m % MR leaves fewer than MR rows (a batch of 64 in the FMA build's 3-row tiles), each costing
+ * its own share instead of a full tile's. `pa` points at the row's first value in its sliver;
+ * even and odd k go to separate accumulators, so the chains still hide the multiply-add latency.
+ */
+export function rowKernel(kc: i32, pa: usize, pb: usize, out: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0);
+  const end = pb + <usize>(kc & ~1) * NR * 4;
+  while (pb < end) {
+    const a = v128.load32_splat(pa), e = v128.load32_splat(pa, MR * 4);
+    c0 = madd(a, v128.load(pb), c0); c1 = madd(a, v128.load(pb, 16), c1);
+    d0 = madd(e, v128.load(pb, NR * 4), d0); d1 = madd(e, v128.load(pb, NR * 4 + 16), d1);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      c2 = madd(a, v128.load(pb, 32), c2); d2 = madd(e, v128.load(pb, NR * 4 + 32), d2);
+    }
+    pa += MR * 8; pb += NR * 8;
+  }
+  if (kc & 1) {
+    const a = v128.load32_splat(pa);
+    c0 = madd(a, v128.load(pb), c0); c1 = madd(a, v128.load(pb, 16), c1);
+    if (ASC_FEATURE_RELAXED_SIMD) c2 = madd(a, v128.load(pb, 32), c2);
+  }
+  v128.store(out, f32x4.add(c0, d0)); v128.store(out, f32x4.add(c1, d1), 16);
+  if (ASC_FEATURE_RELAXED_SIMD) v128.store(out, f32x4.add(c2, d2), 32);
+}
+
 /** Writes (first k-block: plus bias) or adds the mr×nr corner of an edge tile into C. */
 export function storeEdge(tile: usize, c: usize, ldc: usize, mr: i32, nr: i32, first: bool, bias: usize): void {
   for (let i = 0; i < mr; i++) {

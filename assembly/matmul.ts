@@ -3,7 +3,7 @@
 // an MR × NR tile of C held in v128 locals. Loop order jc/pc/ic/jr/ir. Products with one row
 // or one column are bandwidth-bound and go to the streaming kernels below instead.
 import { madd, hsum, dotRaw, transpose4x4 } from "./simd";
-import { MR, NR, KC, MC, STAGE_ROWS, roundUp, align64, microKernel, narrowKernel, storeEdge, packB, packRows, packRowsStaged } from "./gemm";
+import { MR, NR, KC, MC, STAGE_ROWS, roundUp, align64, microKernel, narrowKernel, rowKernel, storeEdge, packB, packRows, packRowsStaged } from "./gemm";
 import { activateBlock } from "./activation";
 import { axpy4, axpy4x2, axpy_f32 } from "./vector";
 
@@ -124,7 +124,8 @@ function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
             if (mr == MR && nr == NR) {
               microKernel(kc, pa, pb, cij, ldc, first, biasj);
             } else {
-              if (nr <= 4) narrowKernel(kc, pa, pb, tile, <usize>(NR << 2), true, 0);
+              if (mr < MR) for (let r = 0; r < mr; r++) rowKernel(kc, pa + (<usize>r << 2), pb, tile + <usize>(r * NR) * 4);
+              else if (nr <= 4) narrowKernel(kc, pa, pb, tile, <usize>(NR << 2), true, 0);
               else microKernel(kc, pa, pb, tile, <usize>(NR << 2), true, 0);
               storeEdge(tile, cij, ldc, mr, nr, first, biasj);
             }
