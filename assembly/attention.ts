@@ -89,6 +89,15 @@ export function attention_f32(q: usize, k: usize, v: usize, out: usize, sq: i32,
         const qi = i0 + i;
         const limit = causal ? min(bk, qi + offset - j0 + 1) : bk;
         if (limit <= 0) continue;
+        // A sliver whose rows all see the whole key block (row i sees the fewest keys) goes four
+        // rows at a time in the mul+add build's 4-row slivers: each step's exps come out
+        // transposed, one store per key (seq 512: 1.4-1.7 % less time under Node 20).
+        if (MR == 4 && !mask && i % 4 == 0 && i + 4 <= bq && limit == bk
+            && onlineSoftmaxSliver(scores + <usize>(i * BK) * 4, limit, probs + <usize>(i * bk) * 4,
+                                   rowMax + (<usize>i << 2), rowSum + (<usize>i << 2), acc + <usize>(i * dvp) * 4, dvp, dv)) {
+          i += 3;
+          continue;
+        }
         onlineSoftmaxRow(scores + <usize>(i * BK) * 4, limit,
           mask ? mask + (<usize>qi * <usize>ldm + <usize>j0) * 4 : 0,
           probs + <usize>((i / MR) * MR * bk + i % MR) * 4,
@@ -217,6 +226,65 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
     store<f32>(p + <usize>j * step, e);
     sum += e;
   }
+  finishRow(old, m, sum, maxPtr, sumPtr, accRow, dv);
+}
+
+/** The running max of a row's visible scores so far and of n more at s. */
+// @ts-ignore: decorator
+@inline function maxWith(old: f32, s: usize, n: i32): f32 {
+  let mv = f32x4.splat(old);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) mv = f32x4.pmax(mv, v128.load(s + (<usize>j << 2)));
+  let mx = hmax(mv);
+  for (; j < n; j++) mx = Mathf.max(mx, load<f32>(s + (<usize>j << 2)));
+  return mx;
+}
+
+/**
+ * `onlineSoftmaxRow` for the four rows of a 4-row sliver that all see the same n keys (no
+ * mask): four rows' scores are transposed a step at a time, so each key's four probabilities
+ * leave in one store. False, with nothing written, when a row has seen no finite score yet
+ * (that row's probabilities must stay 0; the row-by-row path handles it).
+ */
+function onlineSoftmaxSliver(s: usize, n: i32, p: usize, maxPtr: usize, sumPtr: usize, acc: usize, dvp: i32, dv: i32): bool {
+  const ld = <usize>BK << 2;
+  const o0 = load<f32>(maxPtr), o1 = load<f32>(maxPtr, 4), o2 = load<f32>(maxPtr, 8), o3 = load<f32>(maxPtr, 12);
+  const m0 = maxWith(o0, s, n), m1 = maxWith(o1, s + ld, n), m2 = maxWith(o2, s + 2 * ld, n), m3 = maxWith(o3, s + 3 * ld, n);
+  if (m0 == -Infinity || m1 == -Infinity || m2 == -Infinity || m3 == -Infinity) return false;
+  const mv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(m0), 1, m1), 2, m2), 3, m3);
+  let sv = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const a = v128.load(s + o), b = v128.load(s + ld + o), c = v128.load(s + 2 * ld + o), d = v128.load(s + 3 * ld + o);
+    const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+    const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+    const e0 = expUpTo88(f32x4.sub(v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), mv));
+    const e1 = expUpTo88(f32x4.sub(v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), mv));
+    const e2 = expUpTo88(f32x4.sub(v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), mv));
+    const e3 = expUpTo88(f32x4.sub(v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), mv));
+    const pj = p + (<usize>j << 4);
+    v128.store(pj, e0); v128.store(pj, e1, 16); v128.store(pj, e2, 32); v128.store(pj, e3, 48);
+    sv = f32x4.add(sv, f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    const x = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(s + o)), 1,
+      load<f32>(s + ld + o)), 2, load<f32>(s + 2 * ld + o)), 3, load<f32>(s + 3 * ld + o));
+    const e = expUpTo88(f32x4.sub(x, mv));
+    v128.store(p + (<usize>j << 4), e);
+    sv = f32x4.add(sv, e);
+  }
+  const row = <usize>dvp << 2;
+  finishRow(o0, m0, f32x4.extract_lane(sv, 0), maxPtr, sumPtr, acc, dv);
+  finishRow(o1, m1, f32x4.extract_lane(sv, 1), maxPtr + 4, sumPtr + 4, acc + row, dv);
+  finishRow(o2, m2, f32x4.extract_lane(sv, 2), maxPtr + 8, sumPtr + 8, acc + 2 * row, dv);
+  finishRow(o3, m3, f32x4.extract_lane(sv, 3), maxPtr + 12, sumPtr + 12, acc + 3 * row, dv);
+  return true;
+}
+
+/** A row's running max becomes m and its running sum gains `sum`; the sum and the output accumulator so far are rescaled by exp(old − m) when the max rose. */
+function finishRow(old: f32, m: f32, sum: f32, maxPtr: usize, sumPtr: usize, accRow: usize, dv: i32): void {
   if (old != m) {
     const alpha = f32x4.extract_lane(expUpTo88(f32x4.splat(old - m)), 0); // 0 when old = -Infinity
     store<f32>(sumPtr, load<f32>(sumPtr) * alpha + sum);

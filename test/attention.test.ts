@@ -52,6 +52,18 @@ describe.each(PATHS)("attention on %s", (path) => {
     expect(checked).toBe(180);
   });
 
+  it("matches float64 where the causal diagonal ends a key block inside a sliver of rows", async () => {
+    // sq = sk = 390: the diagonal crosses the end of the 256-key block (mul+add build) and of
+    // the 384-key block (FMA build) partway through a sliver, so rows that share a sliver see
+    // different numbers of that block's keys
+    const be = await backend(path);
+    const [s, d] = [390, 64];
+    const q = randomF32(s * d, 11), k = randomF32(s * d, 12), v = randomF32(s * d, 13);
+    const got = be.attention(be.tensor(q, [s, d]), be.tensor(k, [s, d]), be.tensor(v, [s, d]), { causal: true });
+    expectClose(got.toFloat32Array(), refAttention(q, k, v, s, s, d, d, { causal: true }).out, tolFor(d, s), "390x390 causal");
+    got.dispose();
+  });
+
   it("applies an additive mask and a custom scale; fully masked rows give zeros, not NaN", async () => {
     const be = await backend(path);
     const [sq, sk, d, dv] = [70, 410, 24, 12];
