@@ -179,31 +179,13 @@ function scaleInPlace(p: usize, n: i32, s: f32): void {
  */
 function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
                           maxPtr: usize, sumPtr: usize, accRow: usize, dv: i32): void {
-  let mv = f32x4.splat(-Infinity);
-  let j = 0;
-  if (mask) {
-    for (; j + 4 <= n; j += 4) {
-      const o = <usize>j << 2;
-      const x = f32x4.add(v128.load(s + o), v128.load(mask + o));
-      v128.store(s + o, x);
-      mv = f32x4.pmax(mv, x); // a NaN score turns the row NaN through exp below
-    }
-    for (; j < n; j++) {
-      const o = <usize>j << 2;
-      store<f32>(s + o, load<f32>(s + o) + load<f32>(mask + o));
-    }
-  } else {
-    for (; j + 4 <= n; j += 4) mv = f32x4.pmax(mv, v128.load(s + (<usize>j << 2)));
-  }
-  let mx = hmax(mv);
-  for (; j < n; j++) mx = Mathf.max(mx, load<f32>(s + (<usize>j << 2)));
   const old = load<f32>(maxPtr);
-  const m = Mathf.max(old, mx);
+  const m = raiseMax(old, s, n, mask);
   if (m == -Infinity) return; // nothing visible yet: probabilities stay 0
   const mvec = f32x4.splat(m);
   let sv = f32x4.splat(0); // one running sum: a second spilled (see softmax.ts)
   const step = <usize>MR * 4;
-  j = 0;
+  let j = 0;
   for (; j + 16 <= n; j += 16) { // four independent exps per step (see softmax.ts)
     const o = <usize>j << 2;
     const e0 = expUpTo88(f32x4.sub(v128.load(s + o), mvec)), e1 = expUpTo88(f32x4.sub(v128.load(s + o, 16), mvec));
@@ -229,14 +211,34 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
   finishRow(old, m, sum, maxPtr, sumPtr, accRow, dv);
 }
 
-/** The running max of a row's visible scores so far and of n more at s. */
+/**
+ * A row's running max `old` raised by n more scores at s; a `mask` (0 for none) is first added
+ * to those scores in place, in the same pass.
+ */
 // @ts-ignore: decorator
-@inline function maxWith(old: f32, s: usize, n: i32): f32 {
+@inline function raiseMax(old: f32, s: usize, n: i32, mask: usize): f32 {
   let mv = f32x4.splat(old);
   let j = 0;
-  for (; j + 4 <= n; j += 4) mv = f32x4.pmax(mv, v128.load(s + (<usize>j << 2)));
+  if (mask) {
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      const x = f32x4.add(v128.load(s + o), v128.load(mask + o));
+      v128.store(s + o, x);
+      mv = f32x4.pmax(mv, x); // a NaN score turns the row NaN through exp below
+    }
+  } else {
+    for (; j + 4 <= n; j += 4) mv = f32x4.pmax(mv, v128.load(s + (<usize>j << 2)));
+  }
   let mx = hmax(mv);
-  for (; j < n; j++) mx = Mathf.max(mx, load<f32>(s + (<usize>j << 2)));
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    let x = load<f32>(s + o);
+    if (mask) {
+      x += load<f32>(mask + o);
+      store<f32>(s + o, x);
+    }
+    mx = Mathf.max(mx, x);
+  }
   return mx;
 }
 
@@ -249,7 +251,7 @@ function onlineSoftmaxRow(s: usize, n: i32, mask: usize, p: usize,
 function onlineSoftmaxSliver(s: usize, n: i32, p: usize, maxPtr: usize, sumPtr: usize, acc: usize, dvp: i32, dv: i32): bool {
   const ld = <usize>BK << 2;
   const o0 = load<f32>(maxPtr), o1 = load<f32>(maxPtr, 4), o2 = load<f32>(maxPtr, 8), o3 = load<f32>(maxPtr, 12);
-  const m0 = maxWith(o0, s, n), m1 = maxWith(o1, s + ld, n), m2 = maxWith(o2, s + 2 * ld, n), m3 = maxWith(o3, s + 3 * ld, n);
+  const m0 = raiseMax(o0, s, n, 0), m1 = raiseMax(o1, s + ld, n, 0), m2 = raiseMax(o2, s + 2 * ld, n, 0), m3 = raiseMax(o3, s + 3 * ld, n, 0);
   if (m0 == -Infinity || m1 == -Infinity || m2 == -Infinity || m3 == -Infinity) return false;
   const mv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(m0), 1, m1), 2, m2), 3, m3);
   let sv = f32x4.splat(0);
