@@ -61,9 +61,20 @@ export const searchWorkload = {
         int8[p] = new VectorIndex(backends[p], { dim, metric: "cosine", storage: "i8", keepOriginals: true });
         int8[p].add(corpus);
       }
-      // every path must agree on the top-10 before anything is timed
+      // every candidate must agree with the JS path's top-10 (tested against float64) before
+      // anything is timed: single queries and all 64 of a batch; int8 by recall
       const ref = indexes.js.search(queries.subarray(0, dim), 10).map((h) => h.id).join();
-      for (const p of paths) if (indexes[p].search(queries.subarray(0, dim), 10).map((h) => h.id).join() !== ref) throw new Error(`search ${n}×${dim}: ${p} disagrees with js`);
+      const refBatch = indexes.js.searchBatch(queries, 10).map((hits) => hits.map((h) => h.id));
+      const checkBatch = (name, idsPerQuery, minRecall = 1) => {
+        let found = 0;
+        idsPerQuery.forEach((ids, q) => { for (const id of ids) if (refBatch[q].includes(id)) found++; });
+        const recall = found / 640, exact = idsPerQuery.every((ids, q) => ids.join() === refBatch[q].join());
+        if (minRecall === 1 ? !exact : recall < minRecall) throw new Error(`search ${n}×${dim}: ${name} batch disagrees with js (recall ${recall}${exact ? "" : ", not in the same order"})`);
+      };
+      for (const p of paths) {
+        if (indexes[p].search(queries.subarray(0, dim), 10).map((h) => h.id).join() !== ref) throw new Error(`search ${n}×${dim}: ${p} disagrees with js`);
+        checkBatch(p, indexes[p].searchBatch(queries, 10).map((hits) => hits.map((h) => h.id)));
+      }
       let qi = 0;
       const cands = [];
       for (const p of paths) {
@@ -72,6 +83,7 @@ export const searchWorkload = {
         if (!(p === "js" && quick)) cands.push({ name: `${p} batch`, run: () => idx.searchBatch(queries, 10) });
         const i8 = int8[p];
         if (i8.search(queries.subarray(0, dim), 10, { rerank: depth }).map((h) => h.id).join() !== ref) throw new Error(`search ${n}×${dim}: ${p} i8 with rerank ${depth} disagrees with f32`);
+        checkBatch(`${p} i8 with rerank ${depth}`, i8.searchBatch(queries, 10, { rerank: depth }).map((hits) => hits.map((h) => h.id)), 0.99);
         cands.push({ name: `${p} i8 single`, run: () => { i8.search(queries.subarray((qi % 64) * dim, (qi % 64 + 1) * dim), 10, { rerank: depth }); qi++; } });
         if (!(p === "js" && quick)) cands.push({ name: `${p} i8 batch`, run: () => i8.searchBatch(queries, 10, { rerank: depth }) });
       }
@@ -93,6 +105,9 @@ export const searchWorkload = {
         const top = single(queries.subarray(0, dim));
         if (Array.from(top.indices.dataSync()).join() !== ref) throw new Error(`tfjs-wasm search ${n}×${dim} disagrees with js`);
         top.values.dispose(); top.indices.dispose();
+        const all = batch(), allIds = all.indices.dataSync();
+        checkBatch("tfjs-wasm", Array.from({ length: 64 }, (_, q) => Array.from(allIds.subarray(q * 10, q * 10 + 10))));
+        all.values.dispose(); all.indices.dispose();
         cands.push({ name: "tfjs-wasm single", run: () => { const r = single(queries.subarray((qi % 64) * dim, (qi % 64 + 1) * dim)); r.values.dispose(); r.indices.dispose(); qi++; } });
         cands.push({ name: "tfjs-wasm batch", run: () => { const r = batch(); r.values.dispose(); r.indices.dispose(); } });
       }
