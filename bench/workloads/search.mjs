@@ -68,7 +68,7 @@ export const searchWorkload = {
       const checkBatch = (name, idsPerQuery, minRecall = 1) => {
         let found = 0;
         idsPerQuery.forEach((ids, q) => { for (const id of ids) if (refBatch[q].includes(id)) found++; });
-        const recall = found / 640, exact = idsPerQuery.every((ids, q) => ids.join() === refBatch[q].join());
+        const recall = found / (refBatch.length * 10), exact = idsPerQuery.every((ids, q) => ids.join() === refBatch[q].join());
         if (minRecall === 1 ? !exact : recall < minRecall) throw new Error(`search ${n}×${dim}: ${name} batch disagrees with js (recall ${recall}${exact ? "" : ", not in the same order"})`);
       };
       for (const p of paths) {
