@@ -73,7 +73,7 @@ export const searchWorkload = {
       };
       for (const p of paths) {
         if (indexes[p].search(queries.subarray(0, dim), 10).map((h) => h.id).join() !== ref) throw new Error(`search ${n}×${dim}: ${p} disagrees with js`);
-        checkBatch(p, indexes[p].searchBatch(queries, 10).map((hits) => hits.map((h) => h.id)));
+        if (p !== "js") checkBatch(p, indexes[p].searchBatch(queries, 10).map((hits) => hits.map((h) => h.id))); // js's is the reference
       }
       let qi = 0;
       const cands = [];
