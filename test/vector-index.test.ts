@@ -116,6 +116,39 @@ describe.each(PATHS)("VectorIndex on %s", (path) => {
     index.dispose();
   });
 
+  it("the top-k merge kernel keeps exactly a float64 selection: NaN, ±Infinity, ties, every tail length, both orders, merged block by block", async () => {
+    const be = await backend(path), kern = be.kernels, heap = be.heap, random = rng(41);
+    // few distinct values (ties), NaN (never kept), ±Infinity, -0 against 0; a candidate at
+    // every offset within a run of sixteen and every tail length; rows with a stride past n
+    const pool = [0.5, -0.25, 0, -0, 1, NaN, Infinity, -Infinity, 2, 0.75];
+    for (const largest of [true, false]) {
+      for (const k of [1, 3, 10]) {
+        for (const n of [0, 1, 5, 15, 16, 17, 31, 33, 47, 64, 100]) {
+          const rows = 3, ld = n + 3, blocks = 3;
+          const scores = Float32Array.from({ length: blocks * rows * ld }, () => (random() < 0.9 ? random() - 0.5 : pool[Math.floor(random() * pool.length)]));
+          const sPtr = heap.alloc(Math.max(4, scores.length * 4)), iPtr = heap.alloc(rows * k * 4), oPtr = heap.alloc(rows * k * 4);
+          new Int32Array(heap.memory.buffer, iPtr, rows * k).fill(-1);
+          heap.f32(oPtr, rows * k).fill(largest ? -Infinity : Infinity);
+          heap.f32(sPtr, scores.length).set(scores);
+          for (let b = 0; b < blocks; b++) kern.topk_merge_f32(sPtr + b * rows * ld * 4, rows, n, ld, b * n, k, largest ? 1 : 0, iPtr, oPtr);
+          const idx = Array.from(new Int32Array(heap.memory.buffer, iPtr, rows * k)), val = Array.from(heap.f32(oPtr, rows * k));
+          for (let r = 0; r < rows; r++) {
+            // the reference: every finite-or-infinite score that beats the padding, best first, ties to the lower index
+            const offered: { i: number; v: number }[] = [];
+            for (let b = 0; b < blocks; b++) for (let i = 0; i < n; i++) offered.push({ i: b * n + i, v: scores[(b * rows + r) * ld + i] });
+            const want = offered.filter(({ v }) => (largest ? v > -Infinity : v < Infinity))
+              .sort((a, c) => (a.v === c.v ? a.i - c.i : largest ? c.v - a.v : a.v - c.v)).slice(0, k);
+            const what = `largest ${largest}, k ${k}, n ${n}, row ${r}`;
+            expect(idx.slice(r * k, r * k + want.length), what).toEqual(want.map((w) => w.i));
+            expect(val.slice(r * k, r * k + want.length), what).toEqual(want.map((w) => w.v));
+            expect(idx.slice(r * k + want.length, (r + 1) * k), what).toEqual(Array(k - want.length).fill(-1));
+          }
+          for (const p of [sPtr, iPtr, oPtr]) heap.free(p);
+        }
+      }
+    }
+  });
+
   it("ties go to the earlier-added vector", async () => {
     const be = await backend(path);
     const index = new VectorIndex(be, { dim: 2, metric: "dot" });
