@@ -57,6 +57,16 @@ export function pairedRatio(t, num, den) {
   return ratios[rounds >> 1];
 }
 
+/** The largest difference between `got` and `ref`, relative to the largest |entry| of `ref`: how candidates are checked before they are timed. */
+export function relativeError(ref, got) {
+  let worst = 0, scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    worst = Math.max(worst, Math.abs(ref[i] - got[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return worst / (scale || 1);
+}
+
 /** A fraction as a percentage; the bar lines use one decimal, so a figure just under a bar (0.898 of 90 %) never reads as the bar. */
 export function percent(fraction, digits = 0) {
   return `${(100 * fraction).toFixed(digits)}%`;

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { relativeError } from "./harness.mjs";
 
 // ---- a minimal protobuf writer: varints, and length-delimited fields --------------------------
 
@@ -99,8 +100,7 @@ export async function ortCandidate(ort, name, model, output, feeds, ref, tol = 1
   const session = await ort.session(model, output);
   const tensors = Object.fromEntries(Object.entries(feeds).map(([k, [data, shape]]) => [k, ort.tensor(data, shape)]));
   const got = await session.run(tensors);
-  let worst = 0, scale = 0;
-  for (let i = 0; i < ref.length; i++) { worst = Math.max(worst, Math.abs(ref[i] - got[i])); scale = Math.max(scale, Math.abs(ref[i])); }
-  if (!(worst / (scale || 1) <= tol)) throw new Error(`${name} is off by ${worst / (scale || 1)} (relative)`);
+  const err = relativeError(ref, got);
+  if (!(err <= tol)) throw new Error(`${name} is off by ${err} (relative)`);
   return { name, async: true, run: () => session.run(tensors), release: () => session.release() };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: the bench is plain JS without type declarations
-import { fixedAgainst, measure, pairedRatio, percent, percentAgainst } from "../bench/harness.mjs";
+import { fixedAgainst, measure, pairedRatio, percent, percentAgainst, relativeError } from "../bench/harness.mjs";
 
 describe("bench harness", () => {
   it("pairedRatio is the median of per-round ratios, so drift shared by a round cancels", () => {
@@ -28,6 +28,12 @@ describe("bench harness", () => {
     expect(fixedAgainst(51.73, 51.7, 1)).toBe("51.73");
     expect(percentAgainst(0.8496, 0.85)).toBe("84.96%");
     expect(percentAgainst(0.81, 0.9)).toBe("81.0%");
+  });
+
+  it("relativeError is the largest difference over the largest |entry| of the reference", () => {
+    expect(relativeError([1, -4, 2], [1, -4.4, 2.2])).toBeCloseTo(0.1, 12); // 0.4 / 4, not 0.2 / 2 elementwise
+    expect(relativeError([0, 0], [0, 1e-3])).toBe(1e-3); // an all-zero reference: the absolute difference
+    expect(relativeError([1, 2], [1, NaN])).toBeNaN(); // NaN fails every "≤ tol" check
   });
 
   it("measure alternates candidates and returns one sample per round for each", async () => {

@@ -5,7 +5,7 @@
 // drifts by ±10-25 %).
 import { randomTensor } from "../data.mjs";
 import { models, ortCandidate } from "../onnx.mjs";
-import { fixedAgainst, pairedRatio, percent, percentAgainst, readBound, streamCandidates } from "../harness.mjs";
+import { fixedAgainst, pairedRatio, percent, percentAgainst, readBound, relativeError, streamCandidates } from "../harness.mjs";
 
 const SHAPES = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
   [128, 384, 384], [128, 384, 1536], [1, 1536, 1536], [4, 1536, 1536], [1536, 1536, 1],
@@ -66,10 +66,9 @@ export const matmulWorkload = {
           const ta = peers.tensor(be, A, [m, k]), tb = peers.tensor(be, B, [k, n]);
           const c = peers.on(be, () => peers.tf.matMul(ta, tb));
           const ref = backends.js.matmul(...inputs.js).toFloat32Array(), got = c.dataSync();
-          let worst = 0, scale = 0;
-          for (let i = 0; i < ref.length; i++) { worst = Math.max(worst, Math.abs(ref[i] - got[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+          const err = relativeError(ref, got);
           c.dispose();
-          if (worst / (scale || 1) > 1e-5) throw new Error(`${name} matmul ${m}×${k}×${n} is off by ${worst / scale} (relative)`);
+          if (!(err <= 1e-5)) throw new Error(`${name} matmul ${m}×${k}×${n} is off by ${err} (relative)`);
           peerCands.push({ name, run: () => peers.on(be, () => peers.tf.matMul(ta, tb)).dispose(), tensors: [ta, tb] });
         }
       }
