@@ -54,8 +54,8 @@ function mergeRow(s: usize, n: i32, first: i32, k: i32, largest: bool, hi: usize
 /**
  * From i, sixteen scores at a time, the first i whose sixteen hold one that beats `worst` (an
  * equal score loses to the earlier row, which is already kept), or where fewer than sixteen are
- * left. Almost every sixteen are passed over by four compares and one branch: 2.5× the speed of
- * a branch per four scores (1M scores in 128 against 320 µs, both builds).
+ * left. Almost every sixteen are passed over by four compares and one branch: 2.3× the speed of
+ * a branch per four scores (64 rows of 16384 scores in 146 against 335 µs, both builds).
  */
 // @ts-ignore: decorator
 @inline function skipBeaten(s: usize, i: i32, n: i32, worst: f32, largest: bool): i32 {
