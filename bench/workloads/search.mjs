@@ -64,7 +64,8 @@ export const searchWorkload = {
       // every candidate must agree with the JS path's top-10 (tested against float64) before
       // anything is timed: single queries and all 64 of a batch; int8 by recall
       const ref = indexes.js.search(queries.subarray(0, dim), 10).map((h) => h.id).join();
-      const refBatch = indexes.js.searchBatch(queries, 10).map((hits) => hits.map((h) => h.id));
+      const idsOf = (batch) => batch.map((hits) => hits.map((h) => h.id));
+      const refBatch = idsOf(indexes.js.searchBatch(queries, 10));
       // without minRecall: the same ids in the same order
       const checkBatch = (name, idsPerQuery, minRecall) => {
         let found = 0;
@@ -74,7 +75,7 @@ export const searchWorkload = {
       };
       for (const p of paths) {
         if (indexes[p].search(queries.subarray(0, dim), 10).map((h) => h.id).join() !== ref) throw new Error(`search ${n}×${dim}: ${p} disagrees with js`);
-        if (p !== "js") checkBatch(p, indexes[p].searchBatch(queries, 10).map((hits) => hits.map((h) => h.id))); // js's is the reference
+        if (p !== "js") checkBatch(p, idsOf(indexes[p].searchBatch(queries, 10))); // js's is the reference
       }
       let qi = 0;
       const cands = [];
@@ -84,7 +85,7 @@ export const searchWorkload = {
         if (!(p === "js" && quick)) cands.push({ name: `${p} batch`, run: () => idx.searchBatch(queries, 10) });
         const i8 = int8[p];
         if (i8.search(queries.subarray(0, dim), 10, { rerank: depth }).map((h) => h.id).join() !== ref) throw new Error(`search ${n}×${dim}: ${p} i8 with rerank ${depth} disagrees with f32`);
-        checkBatch(`${p} i8 with rerank ${depth}`, i8.searchBatch(queries, 10, { rerank: depth }).map((hits) => hits.map((h) => h.id)), 0.99);
+        checkBatch(`${p} i8 with rerank ${depth}`, idsOf(i8.searchBatch(queries, 10, { rerank: depth })), 0.99);
         cands.push({ name: `${p} i8 single`, run: () => { i8.search(queries.subarray((qi % 64) * dim, (qi % 64 + 1) * dim), 10, { rerank: depth }); qi++; } });
         if (!(p === "js" && quick)) cands.push({ name: `${p} i8 batch`, run: () => i8.searchBatch(queries, 10, { rerank: depth }) });
       }
